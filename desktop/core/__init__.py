@@ -1,0 +1,1 @@
+"""Qt-free foundations: paths, errors, messages, profiles and secrets."""

@@ -1,0 +1,1 @@
+"""Everything that speaks SQL: models, engine, queries, the embedded server. No Qt."""

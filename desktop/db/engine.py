@@ -1,0 +1,48 @@
+"""Creating SQLAlchemy engines for a database URL, with the app's connection settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+from desktop import __version__
+
+DEFAULT_CONNECT_TIMEOUT_S = 10
+
+
+def make_engine(
+    url: str,
+    *,
+    application_name: str = "Tenantry",
+    connect_timeout_s: int = DEFAULT_CONNECT_TIMEOUT_S,
+    statement_timeout_ms: int | None = None,
+    read_only: bool = False,
+    **kwargs: Any,
+) -> Engine:
+    """An engine whose sessions carry our name, timeouts and, optionally, read-only mode.
+
+    Read-only is enforced by PostgreSQL itself: `default_transaction_read_only` is set for
+    the session at connect time, so any write fails in the server.
+    """
+    options = []
+    if statement_timeout_ms is not None:
+        options.append(f"-c statement_timeout={int(statement_timeout_ms)}")
+    if read_only:
+        options.append("-c default_transaction_read_only=on")
+    connect_args: dict[str, Any] = {
+        "application_name": f"{application_name} {__version__}"[:63],
+        "connect_timeout": int(connect_timeout_s),
+    }
+    if options:
+        connect_args["options"] = " ".join(options)
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_engine(
+        url,
+        connect_args=connect_args,
+        pool_pre_ping=True,
+        pool_size=kwargs.pop("pool_size", 3),
+        max_overflow=kwargs.pop("max_overflow", 2),
+        **kwargs,
+    )

@@ -1,0 +1,126 @@
+"""SQLAlchemy models of the product's tables, exactly as DATA_MODEL.md specifies them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UserStatus(enum.IntEnum):
+    """`user.status`: stored as an int (1..3), named in code and on screen."""
+
+    ACTIVE = 1
+    INACTIVE = 2
+    DELETED = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+
+class StatusType(TypeDecorator[UserStatus]):
+    """An INTEGER column that reads and writes `UserStatus`."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        return None if value is None else int(UserStatus(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> UserStatus | None:
+        return None if value is None else UserStatus(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Organization(Base):
+    """A tenant: users and plugins belong to one."""
+
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String, nullable=False)
+
+    users: Mapped[list[User]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", passive_deletes=True
+    )
+    plugins: Mapped[list[Plugin]] = relationship(back_populates="organization")
+
+
+class User(Base):
+    """A person (or system account) of one organization."""
+
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint("char_length(name) >= 1", name="name_not_empty"),
+        CheckConstraint("char_length(email) >= 1", name="email_not_empty"),
+        CheckConstraint("status BETWEEN 1 AND 3", name="status_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    firebase_id: Mapped[str | None] = mapped_column(String, nullable=True)
+    name: Mapped[str] = mapped_column(String, nullable=False)
+    email: Mapped[str] = mapped_column(String, nullable=False, unique=True)
+    organization_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("organization.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    status: Mapped[UserStatus] = mapped_column(
+        StatusType, nullable=False, server_default=text("1")
+    )
+    is_system: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    active_token_id: Mapped[str | None] = mapped_column(String, nullable=True)
+    date_joined: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()")
+    )
+    last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    organization: Mapped[Organization] = relationship(back_populates="users", lazy="joined")
+
+
+class Plugin(Base):
+    """An integration (data source) configured for one organization."""
+
+    __tablename__ = "plugin"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("organization.id"), nullable=False, index=True
+    )
+    data_source: Mapped[str] = mapped_column(String, nullable=False)
+    title: Mapped[str] = mapped_column(String, nullable=False)
+    credentials: Mapped[Any] = mapped_column(JSON, nullable=False)
+    properties: Mapped[Any] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=False),
+        nullable=False,
+        server_default=text("timezone('utc', now())"),
+    )
+
+    organization: Mapped[Organization] = relationship(back_populates="plugins")

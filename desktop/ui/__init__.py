@@ -1,0 +1,1 @@
+"""The Qt layer: windows, dialogs, models and the background-work helper."""

@@ -1,0 +1,114 @@
+"""The GUI entry point: QApplication, the main window, the demo, signals and --smoke."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop import __version__
+from desktop.services.database import Database
+from desktop.services.demo import DEFAULT_DEMO_USERS, DemoDatabase
+from desktop.ui.main_window import MainWindow
+from desktop.ui.runner import Runner
+
+log = logging.getLogger(__name__)
+
+SMOKE_TIMEOUT_MS = 120_000
+
+
+class _Session:
+    """What one run of the app owns, and releases on exit."""
+
+    def __init__(self, app: QApplication, args: argparse.Namespace) -> None:
+        self.app = app
+        self.args = args
+        self.runner = Runner()
+        self.window = MainWindow(self.runner)
+        self.demo: DemoDatabase | None = None
+        self.database: Database | None = None
+        self.exit_code = 0
+
+    def start(self) -> None:
+        self.window.show()
+        if self.args.smoke:
+            self._arm_smoke()
+        if self.args.demo:
+            self.demo = DemoDatabase(
+                users=self.args.demo_size or DEFAULT_DEMO_USERS, reset=self.args.reset
+            )
+            self.window.show_connecting("Starting the demo database…")
+            self.runner.submit(self.demo.open, on_success=self._connected, on_failure=self._failed)
+        elif self.args.profile:
+            self._failed(RuntimeError("connection profiles are not available in this build yet"))
+        elif self.args.smoke:
+            QTimer.singleShot(0, lambda: self.finish(0))
+
+    def _connected(self, database: Database) -> None:
+        self.database = database
+        self.window.set_database(database)
+
+    def _failed(self, exc: BaseException) -> None:
+        message = str(exc) or type(exc).__name__
+        if self.args.smoke:
+            self.finish(1, f"tenantry --smoke: {message}")
+            return
+        self.window.show_connecting("Not connected")
+        self.window.show_error(message)
+
+    def _arm_smoke(self) -> None:
+        self.window.first_pages_loaded.connect(lambda: self.finish(0))
+        self.window.error_shown.connect(lambda m: self.finish(1, f"tenantry --smoke: {m}"))
+        QTimer.singleShot(
+            SMOKE_TIMEOUT_MS,
+            lambda: self.finish(1, "tenantry --smoke: timed out waiting for the first pages"),
+        )
+
+    def finish(self, code: int, message: str | None = None) -> None:
+        if message:
+            print(message, file=sys.stderr)
+        self.exit_code = code
+        self.app.exit(code)
+
+    def close(self) -> None:
+        self.runner.shutdown()
+        if self.database is not None:
+            self.database.dispose()
+        if self.demo is not None:
+            self.demo.close()
+
+
+def _install_signal_handlers(app: QApplication) -> Any:
+    """Ctrl+C and SIGTERM quit the event loop, so cleanup (stopping the demo) still runs."""
+
+    def handler(signum: int, frame: object) -> None:
+        app.exit(128 + signum)
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    timer = QTimer()
+    timer.start(200)  # lets the interpreter run the Python signal handler
+    timer.timeout.connect(lambda: None)
+    return timer
+
+
+def run(args: argparse.Namespace) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Tenantry")
+    app.setOrganizationName("Tenantry")
+    app.setApplicationVersion(__version__)
+    keepalive = _install_signal_handlers(app)
+    session = _Session(app, args)
+    try:
+        session.start()
+        code = app.exec()
+    finally:
+        session.close()
+        keepalive.stop()
+    return code if code else session.exit_code

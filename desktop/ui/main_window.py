@@ -1,0 +1,134 @@
+"""The main window: an environment banner, one tab per table, a status bar. Wiring only."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+
+from desktop import __version__
+from desktop.core.errors import KnownError
+from desktop.services.browse import TABLES
+from desktop.services.database import Database
+from desktop.ui.environment import style_for
+from desktop.ui.runner import Runner
+from desktop.ui.table_model import PagedTableModel
+from desktop.ui.table_view import BrowseTab
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    #: Every table has shown its first page since the last connection.
+    first_pages_loaded = Signal()
+    #: Something went wrong that the user was told about (message).
+    error_shown = Signal(str)
+
+    def __init__(self, runner: Runner) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setAccessibleName("Tenantry main window")
+        self.runner = runner
+        self.database: Database | None = None
+        self.resize(1280, 760)
+
+        self.banner = QLabel(self)
+        self.banner.setObjectName("environmentBanner")
+        self.banner.setAccessibleName("Environment banner")
+        self.banner.setVisible(False)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("tableTabs")
+        self.tabs.setAccessibleName("Tables")
+        self.models: dict[str, PagedTableModel] = {}
+        self.browse_tabs: dict[str, BrowseTab] = {}
+        for spec in TABLES.values():
+            model = PagedTableModel(spec, runner, self)
+            tab = BrowseTab(model, self.tabs)
+            self.models[spec.name] = model
+            self.browse_tabs[spec.name] = tab
+            self.tabs.addTab(tab, spec.title)
+            model.page_loaded.connect(self._check_first_pages)
+            model.load_failed.connect(self.show_error)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
+
+        self.connection_label = QLabel("Not connected", self)
+        self.connection_label.setObjectName("connectionState")
+        self.connection_label.setAccessibleName("Connection state")
+        self.statusBar().addPermanentWidget(self.connection_label)
+        runner.unhandled.connect(self.show_failure)
+        self._waiting_first_pages: set[str] = set()
+        self._update_title()
+
+    # -- connection -------------------------------------------------------------------------
+
+    def show_connecting(self, message: str) -> None:
+        self.connection_label.setText(message)
+        self.statusBar().showMessage(message)
+
+    def set_database(self, database: Database) -> None:
+        self.database = database
+        env = style_for(database.environment)
+        info = database.info
+        mode = "read-only" if info.read_only else "read-write"
+        self.connection_label.setText(
+            f"{env.label} · {info.user}@{info.database} · PostgreSQL {info.version} · {mode}"
+        )
+        self.connection_label.setStyleSheet(
+            f"background: {env.background}; color: {env.foreground}; padding: 2px 8px;"
+        )
+        text = f"{env.label.upper()} · {database.label}"
+        if database.environment == "demo":
+            text += " · sample data, safe to explore"
+        self.banner.setText(text)
+        self.banner.setStyleSheet(
+            f"background: {env.background}; color: {env.foreground};"
+            " font-weight: bold; padding: 6px 10px;"
+        )
+        self.banner.setVisible(True)
+        self.statusBar().showMessage("Connected", 3000)
+        self._waiting_first_pages = set(self.models)
+        for model in self.models.values():
+            model.set_database(database)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        if self.database is None:
+            self.setWindowTitle(f"Tenantry {__version__}")
+        else:
+            env = style_for(self.database.environment)
+            self.setWindowTitle(f"[{env.label}] {self.database.label} — Tenantry")
+
+    def _check_first_pages(self) -> None:
+        sender = self.sender()
+        for name, model in self.models.items():
+            if model is sender:
+                self._waiting_first_pages.discard(name)
+        if not self._waiting_first_pages and self.database is not None:
+            self.first_pages_loaded.emit()
+
+    # -- errors -----------------------------------------------------------------------------
+
+    def show_error(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+        self.error_shown.emit(message)
+
+    def show_failure(self, exc: BaseException) -> None:
+        """A background failure nobody handled: known ones as a message, others in a dialog."""
+        if isinstance(exc, KnownError):
+            self.show_error(exc.message)
+            return
+        log.error("Unexpected error", exc_info=exc)
+        self.error_shown.emit(str(exc))
+        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", str(exc), parent=self)
+        box.setObjectName("errorDialog")
+        box.setModal(False)
+        box.show()

@@ -1,0 +1,136 @@
+"""The one helper that runs background work: database calls serialised, the rest pooled.
+
+Every database, network, keyring or Alembic call the UI makes goes through `Runner.submit`.
+Results come back on the GUI thread. With a `key`, the latest request wins: results of an
+earlier request with the same key are dropped, so a fast typist never sees stale rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+Success = Callable[[Any], None]
+Failure = Callable[[BaseException], None]
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; worker threads emit through it (queued connections)."""
+
+    finished = Signal(int, bool, object)  # task id, ok, result or exception
+
+
+class _Job(QRunnable):
+    def __init__(self, task_id: int, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._task_id = task_id
+        self._fn = fn
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
+            self._relay.finished.emit(self._task_id, False, exc)
+        else:
+            self._relay.finished.emit(self._task_id, True, result)
+
+
+@dataclass
+class _Pending:
+    key: str | None
+    on_success: Success | None
+    on_failure: Failure | None
+
+
+class Runner(QObject):
+    """Runs callables off the GUI thread and reports back on it."""
+
+    #: A failure nobody handled: (exception,). The main window shows it.
+    unhandled = Signal(object)
+    #: Number of tasks in flight changed (for a busy indicator).
+    busy_changed = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._db_pool = QThreadPool(self)
+        self._db_pool.setMaxThreadCount(1)
+        self._net_pool = QThreadPool(self)
+        self._net_pool.setMaxThreadCount(4)
+        self._relay = _Relay()
+        self._relay.finished.connect(self._on_finished)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+        self._latest: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(
+        self,
+        fn: Callable[[], Any],
+        *,
+        on_success: Success | None = None,
+        on_failure: Failure | None = None,
+        key: str | None = None,
+        pool: str = "db",
+    ) -> int:
+        """Run `fn()` in the background; call `on_success(result)` or `on_failure(exc)`."""
+        if self._closed:
+            raise RuntimeError("the runner has been shut down")
+        task_id = next(self._ids)
+        self._pending[task_id] = _Pending(key, on_success, on_failure)
+        if key is not None:
+            self._latest[key] = task_id
+        target = self._db_pool if pool == "db" else self._net_pool
+        target.start(_Job(task_id, fn, self._relay))
+        self.busy_changed.emit(len(self._pending))
+        return task_id
+
+    def forget(self, key: str) -> None:
+        """Drop the result of whatever is in flight under `key`."""
+        self._latest.pop(key, None)
+
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    def wait(self, timeout_ms: int = 30_000) -> bool:
+        """Block until both pools are idle (tests and shutdown only)."""
+        return self._db_pool.waitForDone(timeout_ms) and self._net_pool.waitForDone(timeout_ms)
+
+    def shutdown(self, timeout_ms: int = 15_000) -> None:
+        self._closed = True
+        self._db_pool.clear()
+        self._net_pool.clear()
+        if not self.wait(timeout_ms):
+            log.warning("Background work still running at shutdown")
+        self._pending.clear()
+
+    @Slot(int, bool, object)
+    def _on_finished(self, task_id: int, ok: bool, payload: object) -> None:
+        pending = self._pending.pop(task_id, None)
+        self.busy_changed.emit(len(self._pending))
+        if pending is None:
+            return
+        if pending.key is not None:
+            if self._latest.get(pending.key) != task_id:
+                log.debug("Dropping superseded result for %s", pending.key)
+                return
+            del self._latest[pending.key]
+        if ok:
+            if pending.on_success is not None:
+                pending.on_success(payload)
+            return
+        assert isinstance(payload, BaseException)
+        if pending.on_failure is not None:
+            pending.on_failure(payload)
+        else:
+            self.unhandled.emit(payload)

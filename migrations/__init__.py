@@ -1,0 +1,1 @@
+"""Alembic script directory for the product schema (installed as desktop.migrations)."""
