@@ -17,7 +17,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tenantry {__version__}")
     parser.add_argument("--demo", action="store_true", help="open the embedded demo database")
     parser.add_argument(
-        "--demo-size", type=_positive_int, default=None, metavar="N",
+        "--demo-size",
+        type=_positive_int,
+        default=None,
+        metavar="N",
         help="number of demo users to seed on first run (default 20,000)",
     )
     parser.add_argument(
@@ -25,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--profile", metavar="NAME", help="open a saved connection profile")
     parser.add_argument(
-        "--smoke", action="store_true",
+        "--smoke",
+        action="store_true",
         help="build the window, load the first pages, exit 0 (non-zero with the reason)",
     )
     parser.add_argument("--verbose", action="store_true", help="log debug details to stderr")

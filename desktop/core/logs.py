@@ -16,7 +16,9 @@ def configure(verbose: bool = False) -> None:
         return
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     file_handler = logging.handlers.RotatingFileHandler(
-        paths.ensure(paths.log_dir()) / LOG_FILE, maxBytes=2_000_000, backupCount=5,
+        paths.ensure(paths.log_dir()) / LOG_FILE,
+        maxBytes=2_000_000,
+        backupCount=5,
         encoding="utf-8",
     )
     file_handler.setFormatter(

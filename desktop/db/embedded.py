@@ -263,8 +263,15 @@ class EmbeddedPostgres:
             _make_traversable(bin_dir(), self._run_as)
         os.chmod(path, 0o700)
         args = [
-            str(bin_dir() / "initdb"), "-D", str(path), "-U", SUPERUSER, "--auth=trust",
-            "-E", "UTF8", "--locale=C",
+            str(bin_dir() / "initdb"),
+            "-D",
+            str(path),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
         ]
         if self.for_tests:
             args.append("--no-sync")
@@ -291,15 +298,29 @@ class EmbeddedPostgres:
             "listen_addresses": "127.0.0.1",
             "port": str(port),
             "unix_socket_directories": str(self._socket_dir),
-            **({"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
-               if self.for_tests else {}),
+            **(
+                {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+                if self.for_tests
+                else {}
+            ),
             **self.extra_settings,
         }
         options = " ".join(f"-c {key}={value}" for key, value in settings.items())
         log_file = self.data_dir / "server.log"
         result = self._run_as.run(
-            [str(bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-l", str(log_file),
-             "-w", "-t", str(START_TIMEOUT_S), "-o", options, "start"],
+            [
+                str(bin_dir() / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(log_file),
+                "-w",
+                "-t",
+                str(START_TIMEOUT_S),
+                "-o",
+                options,
+                "start",
+            ],
             timeout=START_TIMEOUT_S + 5,
         )
         if result.returncode != 0:

@@ -91,9 +91,7 @@ class User(Base):
     organization_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("organization.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    status: Mapped[UserStatus] = mapped_column(
-        StatusType, nullable=False, server_default=text("1")
-    )
+    status: Mapped[UserStatus] = mapped_column(StatusType, nullable=False, server_default=text("1"))
     is_system: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     active_token_id: Mapped[str | None] = mapped_column(String, nullable=True)
     date_joined: Mapped[datetime] = mapped_column(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, Text, case, cast, func, literal_column, select
 
 from desktop.db.models import Organization, Plugin, User
@@ -18,7 +20,7 @@ MASKED_CREDENTIALS = case(
 )
 
 
-def organizations() -> Select[tuple[object, ...]]:
+def organizations() -> Select[Any]:
     users = (
         select(func.count())
         .where(User.organization_id == Organization.id)
@@ -34,7 +36,7 @@ def organizations() -> Select[tuple[object, ...]]:
     return select(Organization.id, Organization.name, users, plugins)
 
 
-def users() -> Select[tuple[object, ...]]:
+def users() -> Select[Any]:
     return select(
         User.id,
         User.name,
@@ -49,7 +51,7 @@ def users() -> Select[tuple[object, ...]]:
     ).join(Organization, Organization.id == User.organization_id)
 
 
-def plugins() -> Select[tuple[object, ...]]:
+def plugins() -> Select[Any]:
     return select(
         Plugin.id,
         Plugin.title,

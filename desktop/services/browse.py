@@ -42,7 +42,7 @@ class TableSpec:
     title: str
     table: str
     columns: tuple[Column, ...]
-    statement: Callable[[], Select[tuple[object, ...]]]
+    statement: Callable[[], Select[Any]]
     id_column: Any
 
 
@@ -50,17 +50,22 @@ TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         TableSpec(
-            "organizations", "Organizations", "organization",
+            "organizations",
+            "Organizations",
+            "organization",
             (
                 Column("id", "ID", Kind.INT),
                 Column("name", "Name"),
                 Column("users", "Users", Kind.INT),
                 Column("plugins", "Plugins", Kind.INT),
             ),
-            queries.organizations, Organization.id,
+            queries.organizations,
+            Organization.id,
         ),
         TableSpec(
-            "users", "Users", "user",
+            "users",
+            "Users",
+            "user",
             (
                 Column("id", "ID", Kind.INT),
                 Column("name", "Name"),
@@ -73,10 +78,13 @@ TABLES: dict[str, TableSpec] = {
                 Column("last_login", "Last login", Kind.DATETIME),
                 Column("organization_id", "Organization ID", Kind.INT, visible=False),
             ),
-            queries.users, User.id,
+            queries.users,
+            User.id,
         ),
         TableSpec(
-            "plugins", "Plugins", "plugin",
+            "plugins",
+            "Plugins",
+            "plugin",
             (
                 Column("id", "ID", Kind.INT),
                 Column("title", "Title"),
@@ -87,7 +95,8 @@ TABLES: dict[str, TableSpec] = {
                 Column("created_at", "Created (UTC)", Kind.DATETIME),
                 Column("organization_id", "Organization ID", Kind.INT, visible=False),
             ),
-            queries.plugins, Plugin.id,
+            queries.plugins,
+            Plugin.id,
         ),
     )
 }

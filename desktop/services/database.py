@@ -44,9 +44,7 @@ def server_info(engine: Engine) -> ServerInfo:
     return ServerInfo(version=row[0], user=row[1], database=row[2], read_only=bool(row[3]))
 
 
-def open_database(
-    url: str, *, label: str, environment: str, read_only: bool = False
-) -> Database:
+def open_database(url: str, *, label: str, environment: str, read_only: bool = False) -> Database:
     """Connect (blocking; call from a worker) and describe the server."""
     engine = make_engine(url, read_only=read_only)
     try:

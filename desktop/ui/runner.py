@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from shiboken6 import isValid
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +26,14 @@ Failure = Callable[[BaseException], None]
 class _Relay(QObject):
     """Lives on the GUI thread; worker threads emit through it (queued connections)."""
 
-    finished = Signal(int, bool, object)  # task id, ok, result or exception
+    # One tuple (task id, ok, result or exception): a plain Python object crosses threads
+    # untouched (a `bool` argument in a queued signal corrupts refcounts in PySide6 6.12).
+    finished = Signal(object)
 
 
 class _Job(QRunnable):
     def __init__(self, task_id: int, fn: Callable[[], Any], relay: _Relay) -> None:
         super().__init__()
-        self.setAutoDelete(True)
         self._task_id = task_id
         self._fn = fn
         self._relay = relay
@@ -40,9 +42,9 @@ class _Job(QRunnable):
         try:
             result = self._fn()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
-            self._relay.finished.emit(self._task_id, False, exc)
+            self._relay.finished.emit((self._task_id, False, exc))
         else:
-            self._relay.finished.emit(self._task_id, True, result)
+            self._relay.finished.emit((self._task_id, True, result))
 
 
 @dataclass
@@ -114,8 +116,9 @@ class Runner(QObject):
             log.warning("Background work still running at shutdown")
         self._pending.clear()
 
-    @Slot(int, bool, object)
-    def _on_finished(self, task_id: int, ok: bool, payload: object) -> None:
+    @Slot(object)
+    def _on_finished(self, message: tuple[int, bool, object]) -> None:
+        task_id, ok, payload = message
         pending = self._pending.pop(task_id, None)
         self.busy_changed.emit(len(self._pending))
         if pending is None:
@@ -126,11 +129,19 @@ class Runner(QObject):
                 return
             del self._latest[pending.key]
         if ok:
-            if pending.on_success is not None:
+            if pending.on_success is not None and _alive(pending.on_success):
                 pending.on_success(payload)
             return
+        if pending.on_failure is not None and not _alive(pending.on_failure):
+            return
         assert isinstance(payload, BaseException)
-        if pending.on_failure is not None:
+        if pending.on_failure is not None and _alive(pending.on_failure):
             pending.on_failure(payload)
         else:
             self.unhandled.emit(payload)
+
+
+def _alive(callback: Callable[..., Any]) -> bool:
+    """False when `callback` is a method of a Qt object that has been deleted meanwhile."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or isValid(owner)

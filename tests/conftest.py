@@ -1,0 +1,110 @@
+"""Shared fixtures: a real embedded PostgreSQL for the session, a fresh database per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_HOME = Path(tempfile.mkdtemp(prefix="tenantry-test-home-"))
+os.environ["TENANTRY_HOME"] = str(_HOME)
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import Engine, make_url  # noqa: E402
+
+from desktop.db import migrate, seed  # noqa: E402
+from desktop.db.embedded import EmbeddedPostgres  # noqa: E402
+
+SEEDED_USERS = 2_000
+_counter = itertools.count(1)
+
+
+def _admin(url: str) -> Engine:
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def _url_for(admin_url: str, database: str) -> str:
+    return make_url(admin_url).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[EmbeddedPostgres]:
+    """One real PostgreSQL 18 for the whole run, stopped even on SIGTERM."""
+    base = Path(tempfile.mkdtemp(prefix="tpgtest-"))
+    server = EmbeddedPostgres(base / "data", for_tests=True)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum: int, frame: object) -> None:
+        server.stop()
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+    server.start()
+    try:
+        admin = _admin(server.url())
+        with admin.connect() as connection:
+            connection.execute(text("CREATE DATABASE template_schema"))
+            connection.execute(text("CREATE DATABASE template_seeded"))
+        admin.dispose()
+        for name, users in (("template_schema", 0), ("template_seeded", SEEDED_USERS)):
+            engine = create_engine(_url_for(server.url(), name))
+            migrate.upgrade_to_head(engine)
+            if users:
+                with engine.begin() as connection:
+                    seed.seed(connection, seed.SeedSize.for_users(users))
+            engine.dispose()
+        yield server
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _fresh_database(server: EmbeddedPostgres, template: str) -> Iterator[str]:
+    name = f"t{os.getpid()}_{next(_counter)}"
+    admin = _admin(server.url())
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}'))
+    try:
+        yield _url_for(server.url(), name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
+    """A new database with no tables at all."""
+    yield from _fresh_database(pg_server, "template0")
+
+
+@pytest.fixture
+def schema_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
+    """A new database migrated to head, with no rows."""
+    yield from _fresh_database(pg_server, "template_schema")
+
+
+@pytest.fixture
+def seeded_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
+    """A new database migrated to head and seeded with demo data."""
+    yield from _fresh_database(pg_server, "template_seeded")
+
+
+@pytest.fixture
+def schema_engine(schema_url: str) -> Iterator[Engine]:
+    engine = create_engine(schema_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def seeded_engine(seeded_url: str) -> Iterator[Engine]:
+    engine = create_engine(seeded_url)
+    yield engine
+    engine.dispose()
