@@ -122,3 +122,24 @@ class Plugin(Base):
     )
 
     organization: Mapped[Organization] = relationship(back_populates="plugins")
+
+
+class AuditEntry(Base):
+    """One change made through Tenantry (Tenantry's own table, not the product's)."""
+
+    __tablename__ = "tenantry_audit"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()"), index=True
+    )
+    db_user: Mapped[str] = mapped_column(
+        String, nullable=False, server_default=text("current_user")
+    )
+    os_user: Mapped[str] = mapped_column(String, nullable=False)
+    profile: Mapped[str] = mapped_column(String, nullable=False)
+    entity: Mapped[str] = mapped_column(String, nullable=False)
+    entity_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    action: Mapped[str] = mapped_column(String, nullable=False)
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -1,0 +1,88 @@
+"""Field rules shared by every form and import: what the schema accepts, said plainly."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from desktop.core.errors import KnownError
+
+MAX_NAME = 255
+MAX_EMAIL = 320  # RFC 5321: 64 for the local part + @ + 255 for the domain
+MAX_TEXT = 1_000
+MAX_JSON_BYTES = 1_000_000
+
+# Deliberately simple: one @, no spaces, a dot in the domain. Real validation is delivery.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ValidationError(KnownError):
+    """One or more fields are wrong; `problems` maps each field to its message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        first_field, first_message = next(iter(problems.items()))
+        super().__init__(first_message, field=first_field)
+        self.problems = problems
+
+
+def text_field(label: str, value: Any, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    """A single-line string: no NUL, not blank when required, at most `limit` characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValueError(f"{label} must be text.")
+    if "\x00" in value:
+        raise ValueError(f"{label} contains a NUL character, which PostgreSQL cannot store.")
+    stripped = value.strip()
+    if required and not stripped:
+        raise ValueError(f"{label} is required.")
+    if len(stripped) > limit:
+        raise ValueError(f"{label} is too long ({len(stripped):,} characters; at most {limit:,}).")
+    return stripped
+
+
+def email_field(value: Any) -> str:
+    email = text_field("Email", value, limit=MAX_EMAIL)
+    if not _EMAIL.match(email):
+        raise ValueError(f"{email!r} is not a valid email address.")
+    return email
+
+
+def json_field(label: str, value: Any) -> Any:
+    """Parse JSON text (or accept an already-parsed object); must be an object or array."""
+    if isinstance(value, dict | list):
+        parsed = value
+        size = len(json.dumps(value))
+    else:
+        raw = text_field(label, value, limit=MAX_JSON_BYTES * 4)
+        size = len(raw.encode())
+        if size > MAX_JSON_BYTES:
+            raise ValueError(
+                f"{label} is too large ({size / 1e6:.1f} MB; at most {MAX_JSON_BYTES / 1e6:.0f} MB)."
+            )
+        try:
+            parsed = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"{label} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            ) from None
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"{label} is too large (at most {MAX_JSON_BYTES / 1e6:.0f} MB).")
+    if not isinstance(parsed, dict | list):
+        raise ValueError(f"{label} must be a JSON object or array.")
+    if "\\u0000" in json.dumps(parsed):
+        raise ValueError(f"{label} contains a NUL character, which PostgreSQL cannot store.")
+    return parsed
+
+
+def collect(checks: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Run `field -> zero-argument check` callables; return (clean values, problems)."""
+    clean: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            clean[field] = check()
+        except ValueError as exc:
+            problems[field] = str(exc)
+    return clean, problems
