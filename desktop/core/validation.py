@@ -58,8 +58,9 @@ def json_field(label: str, value: Any) -> Any:
         raw = text_field(label, value, limit=MAX_JSON_BYTES * 4)
         size = len(raw.encode())
         if size > MAX_JSON_BYTES:
+            limit_mb = MAX_JSON_BYTES / 1e6
             raise ValueError(
-                f"{label} is too large ({size / 1e6:.1f} MB; at most {MAX_JSON_BYTES / 1e6:.0f} MB)."
+                f"{label} is too large ({size / 1e6:.1f} MB; at most {limit_mb:.0f} MB)."
             )
         try:
             parsed = json.loads(raw)

@@ -1,0 +1,213 @@
+"""Changing many users at once: one transaction, version-checked, audited, with progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection
+from sqlalchemy.types import BigInteger
+
+from desktop.core.errors import Cancelled, KnownError
+from desktop.db.models import UserStatus
+from desktop.services.database import Database
+from desktop.services.writes import Actor, NeedsConfirmation, transaction
+
+CHUNK = 2_000
+Progress = Callable[[int, int], None]
+
+
+class BulkConflict(KnownError):
+    """Some of the selected users changed or vanished since they were loaded."""
+
+    def __init__(self, changed: list[int], missing: list[int]) -> None:
+        parts = []
+        if changed:
+            parts.append(f"{len(changed)} changed by someone else")
+        if missing:
+            parts.append(f"{len(missing)} deleted")
+        super().__init__(
+            f"Nothing was changed: {' and '.join(parts)} since you loaded them. Reload and retry."
+        )
+        self.changed = changed
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """New row versions after the change (for undo and for updating the view)."""
+
+    versions: dict[int, str]
+    before: dict[int, dict[str, object]]
+
+
+def _ids_param(name: str) -> object:
+    return bindparam(name, type_=ARRAY(BigInteger))
+
+
+def _lock_and_check(
+    connection: Connection, seen: dict[int, str], confirm_system: bool, *, deleting: bool = False
+) -> dict[int, dict[str, object]]:
+    rows = connection.execute(
+        text(
+            'SELECT id, xmin::text AS version, is_system, status, organization_id FROM "user"'
+            " WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"
+        ).bindparams(_ids_param("ids")),
+        {"ids": list(seen)},
+    ).all()
+    found = {row.id: row for row in rows}
+    missing = sorted(set(seen) - set(found))
+    changed = sorted(i for i, row in found.items() if row.version != seen[i])
+    if missing or changed:
+        raise BulkConflict(changed, missing)
+    system = [i for i, row in found.items() if row.is_system]
+    if system and not confirm_system:
+        verb = "hard-deleted" if deleting else "changed"
+        raise NeedsConfirmation(
+            f"{len(system)} of the selected users are system users; they are {verb} only "
+            "with explicit confirmation."
+        )
+    return {
+        i: {"status": UserStatus(row.status).name, "organization_id": row.organization_id}
+        for i, row in found.items()
+    }
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def _run(
+    db: Database,
+    actor: Actor,
+    seen: dict[int, str],
+    statement: str,
+    params: dict[str, object],
+    *,
+    confirm_system: bool,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+    deleting: bool = False,
+) -> BulkResult:
+    if not seen:
+        return BulkResult({}, {})
+    versions: dict[int, str] = {}
+    with transaction(db) as connection:
+        before = _lock_and_check(connection, seen, confirm_system, deleting=deleting)
+        done = 0
+        for chunk in _chunks(sorted(seen)):
+            if cancelled is not None and cancelled():
+                raise Cancelled("Cancelled: nothing was changed.")
+            result = connection.execute(
+                text(statement).bindparams(_ids_param("ids")),
+                {**params, "ids": chunk, "os_user": actor.os_user, "profile": actor.profile},
+            )
+            versions.update({row[0]: row[1] for row in result})
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(seen))
+    return BulkResult(versions, before)
+
+
+_AUDITED_UPDATE = """
+    WITH old AS (
+        SELECT id, status, organization_id FROM "user" WHERE id = ANY(:ids)
+    ), changed AS (
+        UPDATE "user" AS u SET {assignment} FROM old WHERE u.id = old.id
+        RETURNING u.id, u.xmin::text AS version, u.status, u.organization_id
+    ), logged AS (
+        INSERT INTO tenantry_audit (os_user, profile, entity, entity_id, action, before, after)
+        SELECT :os_user, :profile, 'user', old.id, :action,
+               json_build_object('status', (ARRAY['ACTIVE','INACTIVE','DELETED'])[old.status],
+                                 'organization_id', old.organization_id),
+               json_build_object('status', (ARRAY['ACTIVE','INACTIVE','DELETED'])[changed.status],
+                                 'organization_id', changed.organization_id)
+        FROM old JOIN changed USING (id)
+    )
+    SELECT id, version FROM changed
+"""
+
+
+def set_status(
+    db: Database,
+    actor: Actor,
+    seen: dict[int, str],
+    status: UserStatus,
+    *,
+    confirm_system: bool = False,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> BulkResult:
+    """Give every user in `seen` (id -> version seen) the same status."""
+    return _run(
+        db,
+        actor,
+        seen,
+        _AUDITED_UPDATE.format(assignment="status = :status"),
+        {"status": int(status), "action": "bulk_status"},
+        confirm_system=confirm_system,
+        progress=progress,
+        cancelled=cancelled,
+    )
+
+
+def move(
+    db: Database,
+    actor: Actor,
+    seen: dict[int, str],
+    organization_id: int,
+    *,
+    confirm_system: bool = False,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> BulkResult:
+    with db.engine.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM organization WHERE id = :id"), {"id": organization_id}
+        ).first()
+    if exists is None:
+        raise KnownError(f"Organization #{organization_id} does not exist.")
+    return _run(
+        db,
+        actor,
+        seen,
+        _AUDITED_UPDATE.format(assignment="organization_id = :org"),
+        {"org": organization_id, "action": "bulk_move"},
+        confirm_system=confirm_system,
+        progress=progress,
+        cancelled=cancelled,
+    )
+
+
+def hard_delete(
+    db: Database,
+    actor: Actor,
+    seen: dict[int, str],
+    *,
+    allow_system: bool = False,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> BulkResult:
+    statement = """
+        WITH gone AS (
+            DELETE FROM "user" WHERE id = ANY(:ids) RETURNING *
+        ), logged AS (
+            INSERT INTO tenantry_audit (os_user, profile, entity, entity_id, action, before)
+            SELECT :os_user, :profile, 'user', gone.id, 'bulk_hard_delete',
+                   row_to_json(gone) FROM gone
+        )
+        SELECT id, '' FROM gone
+    """
+    return _run(
+        db,
+        actor,
+        seen,
+        statement,
+        {},
+        confirm_system=allow_system,
+        progress=progress,
+        cancelled=cancelled,
+        deleting=True,
+    )
