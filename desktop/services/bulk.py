@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import BindParameter, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import BigInteger
@@ -13,6 +13,7 @@ from sqlalchemy.types import BigInteger
 from desktop.core.errors import Cancelled, KnownError
 from desktop.db.models import UserStatus
 from desktop.services.database import Database
+from desktop.services.undo import UndoStack
 from desktop.services.writes import Actor, NeedsConfirmation, transaction
 
 CHUNK = 2_000
@@ -43,8 +44,8 @@ class BulkResult:
     before: dict[int, dict[str, object]]
 
 
-def _ids_param(name: str) -> object:
-    return bindparam(name, type_=ARRAY(BigInteger))
+def _ids_param(name: str) -> BindParameter[list[int]]:
+    return bindparam(name, type_=ARRAY(BigInteger()))  # type: ignore[arg-type]
 
 
 def _lock_and_check(
@@ -139,9 +140,10 @@ def set_status(
     confirm_system: bool = False,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    undo: UndoStack | None = None,
 ) -> BulkResult:
     """Give every user in `seen` (id -> version seen) the same status."""
-    return _run(
+    result = _run(
         db,
         actor,
         seen,
@@ -151,6 +153,13 @@ def set_status(
         progress=progress,
         cancelled=cancelled,
     )
+    _register_undo(undo, f"Undo status change of {len(seen):,} users", result)
+    return result
+
+
+def _register_undo(undo: UndoStack | None, description: str, result: BulkResult) -> None:
+    if undo is not None and result.versions:
+        undo.push(description, lambda db, actor: restore(db, actor, result))
 
 
 def move(
@@ -162,6 +171,7 @@ def move(
     confirm_system: bool = False,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    undo: UndoStack | None = None,
 ) -> BulkResult:
     with db.engine.connect() as connection:
         exists = connection.execute(
@@ -169,7 +179,7 @@ def move(
         ).first()
     if exists is None:
         raise KnownError(f"Organization #{organization_id} does not exist.")
-    return _run(
+    result = _run(
         db,
         actor,
         seen,
@@ -179,6 +189,8 @@ def move(
         progress=progress,
         cancelled=cancelled,
     )
+    _register_undo(undo, f"Undo moving {len(seen):,} users", result)
+    return result
 
 
 def hard_delete(
@@ -211,3 +223,49 @@ def hard_delete(
         cancelled=cancelled,
         deleting=True,
     )
+
+
+def restore(db: Database, actor: Actor, result: BulkResult) -> BulkResult:
+    """Put every row of an earlier bulk change back, if none changed since (one transaction)."""
+    ids = sorted(result.versions)
+    statuses = [int(UserStatus[str(result.before[i]["status"])]) for i in ids]
+    orgs = [int(str(result.before[i]["organization_id"])) for i in ids]
+    with transaction(db) as connection:
+        _lock_and_check(connection, result.versions, confirm_system=True)
+        rows = connection.execute(
+            text(
+                """
+                WITH target AS (
+                    SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS int[]),
+                                         CAST(:orgs AS bigint[])) AS t(id, status, org)
+                ), old AS (
+                    SELECT u.id, u.status, u.organization_id FROM "user" u JOIN target USING (id)
+                ), changed AS (
+                    UPDATE "user" AS u SET status = target.status, organization_id = target.org
+                    FROM target WHERE u.id = target.id
+                    RETURNING u.id, u.xmin::text AS version, u.status, u.organization_id
+                ), logged AS (
+                    INSERT INTO tenantry_audit
+                        (os_user, profile, entity, entity_id, action, before, after)
+                    SELECT :os_user, :profile, 'user', old.id, 'undo',
+                        json_build_object(
+                            'status', (ARRAY['ACTIVE','INACTIVE','DELETED'])[old.status],
+                            'organization_id', old.organization_id),
+                        json_build_object(
+                            'status', (ARRAY['ACTIVE','INACTIVE','DELETED'])[changed.status],
+                            'organization_id', changed.organization_id)
+                    FROM old JOIN changed USING (id)
+                )
+                SELECT id, version FROM changed
+                """
+            ),
+            {
+                "ids": ids,
+                "statuses": statuses,
+                "orgs": orgs,
+                "os_user": actor.os_user,
+                "profile": actor.profile,
+            },
+        )
+        versions = {row[0]: row[1] for row in rows}
+    return BulkResult(versions, {})

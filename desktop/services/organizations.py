@@ -10,6 +10,7 @@ from desktop.core import validation as v
 from desktop.services import audit
 from desktop.services.database import Database
 from desktop.services.records import OrganizationRecord, load_organization, load_plugin
+from desktop.services.undo import UndoStack
 from desktop.services.writes import Actor, ConflictError, NeedsConfirmation, transaction
 
 
@@ -51,6 +52,7 @@ def rename(
     name: str,
     *,
     overwrite: bool = False,
+    undo: UndoStack | None = None,
 ) -> OrganizationRecord:
     clean = _clean_name(name)
     with transaction(db) as connection:
@@ -68,6 +70,11 @@ def rename(
         audit.record(
             connection, actor, "organization", org_id, "update", before.values(), after.values()
         )
+    if undo is not None:
+        undo.push(
+            f"Undo renaming {before.name}",
+            lambda db, actor: rename(db, actor, org_id, after.version, before.name),
+        )
     return after
 
 
@@ -76,8 +83,8 @@ def delete_impact(db: Database, org_id: int) -> DeleteImpact:
         organization = load_organization(connection, org_id)
         if organization is None:
             raise ConflictError("organization", org_id, None)
-        by_status = dict(
-            connection.execute(
+        by_status: dict[int, int] = dict(
+            connection.execute(  # type: ignore[arg-type]
                 text(
                     'SELECT status, count(*) FROM "user" WHERE organization_id = :id'
                     " GROUP BY status"

@@ -15,6 +15,7 @@ from desktop.db.models import UserStatus
 from desktop.services import audit
 from desktop.services.database import Database
 from desktop.services.records import USER_COLUMNS, UserRecord, load_user
+from desktop.services.undo import UndoStack
 from desktop.services.writes import (
     Actor,
     ConflictError,
@@ -139,7 +140,9 @@ def _ensure_organization(connection: Connection, org_id: int) -> None:
         raise v.ValidationError({"organization_id": f"Organization #{org_id} does not exist."})
 
 
-def create(db: Database, actor: Actor, fields: dict[str, Any]) -> UserRecord:
+def create(
+    db: Database, actor: Actor, fields: dict[str, Any], *, undo: UndoStack | None = None
+) -> UserRecord:
     clean = validate(fields)
     missing = {"name", "email", "organization_id"} - set(clean)
     if missing:
@@ -157,6 +160,11 @@ def create(db: Database, actor: Actor, fields: dict[str, Any]) -> UserRecord:
         record = load_user(connection, new_id)
         assert record is not None
         audit.record(connection, actor, "user", new_id, "create", None, record.values())
+    if undo is not None:
+        undo.push(
+            f"Undo creating {record.name}",
+            lambda db, actor: hard_delete(db, actor, record.id, record.version, allow_system=True),
+        )
     return record
 
 
@@ -170,6 +178,7 @@ def update(
     overwrite: bool = False,
     confirm_system: bool = False,
     action: str = "update",
+    undo: UndoStack | None = None,
 ) -> UserRecord:
     """Apply `changes` if the row is still at `seen_version` (or `overwrite` knowingly)."""
     clean = validate(changes)
@@ -196,7 +205,19 @@ def update(
         after = load_user(connection, user_id)
         assert after is not None
         audit.record(connection, actor, "user", user_id, action, before.values(), after.values())
+    if undo is not None:
+        restore_fields = {key: getattr(before, key) for key in clean}
+        undo.push(
+            f"Undo {action.replace('_', ' ')} of {before.name}",
+            lambda db, actor: _undo_update(db, actor, after, restore_fields),
+        )
     return after
+
+
+def _undo_update(
+    db: Database, actor: Actor, after: UserRecord, restore_fields: dict[str, Any]
+) -> None:
+    update(db, actor, after.id, after.version, restore_fields, confirm_system=True, action="undo")
 
 
 def set_status(
@@ -207,6 +228,7 @@ def set_status(
     status: UserStatus,
     *,
     confirm_system: bool = False,
+    undo: UndoStack | None = None,
 ) -> UserRecord:
     """Deactivate (INACTIVE), soft-delete (DELETED) or reactivate (ACTIVE)."""
     action = {
@@ -253,6 +275,7 @@ def hard_delete(
     *,
     overwrite: bool = False,
     allow_system: bool = False,
+    undo: UndoStack | None = None,
 ) -> UserRecord:
     """Remove the row for good. System users only with `allow_system`."""
     with transaction(db) as connection:
@@ -268,6 +291,8 @@ def hard_delete(
             )
         connection.execute(text('DELETE FROM "user" WHERE id = :id'), {"id": user_id})
         audit.record(connection, actor, "user", user_id, "hard_delete", before.values(), None)
+    if undo is not None:
+        undo.push(f"Undo deleting {before.name}", lambda db, actor: restore(db, actor, before))
     return before
 
 
