@@ -1,0 +1,1 @@
+"""Forms and dialogs that change data: users, organizations, plugins, imports, audit."""
