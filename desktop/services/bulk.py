@@ -269,3 +269,34 @@ def restore(db: Database, actor: Actor, result: BulkResult) -> BulkResult:
         )
         versions = {row[0]: row[1] for row in rows}
     return BulkResult(versions, {})
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The selected users as they are now: versions to guard the change, and a summary."""
+
+    versions: dict[int, str]
+    by_status: dict[str, int]
+    system_users: int
+    missing: int
+
+
+def snapshot(db: Database, ids: list[int]) -> Selection:
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                'SELECT id, xmin::text AS version, status, is_system FROM "user"'
+                " WHERE id = ANY(:ids)"
+            ).bindparams(_ids_param("ids")),
+            {"ids": ids},
+        ).all()
+    by_status: dict[str, int] = {}
+    for row in rows:
+        name = UserStatus(row.status).name
+        by_status[name] = by_status.get(name, 0) + 1
+    return Selection(
+        versions={row.id: row.version for row in rows},
+        by_status=by_status,
+        system_users=sum(1 for row in rows if row.is_system),
+        missing=len(set(ids)) - len(rows),
+    )

@@ -11,6 +11,7 @@ from desktop.core.errors import KnownError
 from desktop.services import audit
 from desktop.services.database import Database
 from desktop.services.records import PluginRecord, load_plugin
+from desktop.services.undo import UndoStack
 from desktop.services.writes import Actor, ConflictError, transaction
 
 EDITABLE = ("organization_id", "data_source", "title", "credentials", "properties")
@@ -95,6 +96,7 @@ def update(
     changes: dict[str, Any],
     *,
     overwrite: bool = False,
+    undo: UndoStack | None = None,
 ) -> PluginRecord:
     """Leave `credentials` out of `changes` to keep them as they are."""
     clean = validate(changes)
@@ -116,6 +118,12 @@ def update(
             after_values["credentials_changed"] = True
         audit.record(
             connection, actor, "plugin", plugin_id, "update", before.values(), after_values
+        )
+    if undo is not None:
+        restore_fields = {key: getattr(before, key) for key in clean}
+        undo.push(
+            f"Undo change to plugin {before.title}",
+            lambda db, actor: update(db, actor, after.id, after.version, restore_fields),
         )
     return after
 

@@ -91,7 +91,7 @@ class FormDialog(QDialog):
 
     def field_error(self, name: str) -> str:
         label = self._errors[name]
-        return label.text() if label.isVisible() else ""
+        return "" if label.isHidden() else label.text()
 
     def clear_problems(self) -> None:
         for label in self._errors.values():
