@@ -87,6 +87,8 @@ class PluginForm(FormDialog):
         self.properties.set_value(record.properties)
         self.credentials.set_value(record.credentials)  # masked by the service
         self.credentials.set_read_only(True)
+        self.credentials.status.setText("Hidden. Use Reveal… to see or change them.")
+        self.credentials.status.setStyleSheet("")
         self.revealed = False
 
     def reveal(self) -> None:
