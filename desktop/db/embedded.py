@@ -63,7 +63,9 @@ def free_port() -> int:
 
 
 def port_in_use(port: int) -> bool:
+    """True when a program listens on 127.0.0.1:`port` (closing connections do not count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
