@@ -492,7 +492,11 @@ class _LogForwarder(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread != self._thread:
             return
-        self.say(self.format(record))
+        line = self.format(record)
+        if line.startswith(("Context impl", "Will assume")):  # said once per context: once
+            if line in self.lines:
+                return
+        self.say(line)
 
     def say(self, line: str) -> None:
         self.lines.append(line)

@@ -73,9 +73,9 @@ class DriftView(QWidget):
         self.summary.setText(f"Could not check drift: {message}")
         self.summary.setStyleSheet("color: #8c1d18;")
 
-    def clear(self) -> None:
+    def clear(self, reason: str = "Not checked yet.") -> None:
         self.table.setRowCount(0)
-        self.summary.setText("Not checked yet.")
+        self.summary.setText(reason)
         self.summary.setStyleSheet("")
 
     def rows(self) -> list[tuple[str, str, str]]:

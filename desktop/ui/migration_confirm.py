@@ -99,7 +99,7 @@ class ConfirmMigrationDialog(QDialog):
             self.name_edit = QLineEdit(self)
             self.name_edit.setObjectName("confirmDatabaseName")
             self.name_edit.setAccessibleName("Type the database name to confirm")
-            self.name_edit.setPlaceholderText(self._database_name)
+            self.name_edit.setPlaceholderText("Type the database name here")
             self.name_edit.textChanged.connect(self._update_run_button)
             layout.addWidget(prompt)
             layout.addWidget(self.name_edit)

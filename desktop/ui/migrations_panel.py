@@ -329,6 +329,8 @@ class MigrationsPanel(QWidget):
     def _on_run(self, result: RunResult) -> None:
         self._set_busy(False)
         self.run_view.finish(True, result.summary)
+        if self.drift.table.rowCount() or self.drift.summary.text() != "Not checked yet.":
+            self.drift.clear("The schema changed since the last check: check again.")
         self.refresh()
         self.run_finished.emit(result)
 

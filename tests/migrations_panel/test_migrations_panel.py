@@ -238,25 +238,45 @@ def test_the_main_window_has_a_migrations_tab(  # type: ignore[no-untyped-def]
     runner.wait()
 
 
+def _save(widget, out: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    image = widget.grab()
+    assert not image.isNull() and image.width() > 500
+    assert image.save(str(out / name))
+
+
 def test_render_the_panel(  # type: ignore[no-untyped-def]
-    qtbot, runner: Runner, schema_db: Database, make_scripts: MakeScripts, tmp_path: Path
+    qtbot,
+    runner: Runner,
+    schema_db: Database,
+    empty_url: str,
+    open_db: Callable[..., Database],
+    make_scripts: MakeScripts,
+    tmp_path: Path,
 ) -> None:
-    """Screenshots (set TENANTRY_SCREENSHOTS=dir to keep them): history, preview, drift."""
+    """Screenshots (TENANTRY_SCREENSHOTS=dir keeps them): history, previews, drift, problems."""
     out = Path(os.environ.get("TENANTRY_SCREENSHOTS", tmp_path))
     out.mkdir(parents=True, exist_ok=True)
+    panel = _panel(qtbot, runner, schema_db, make_scripts("two_steps"))
+    _preview(qtbot, panel, "upgrade_head")
+    _confirm(qtbot, panel)
     with schema_db.engine.begin() as connection:
         connection.execute(text('ALTER TABLE "user" ADD COLUMN nickname text'))
         connection.execute(text('ALTER TABLE "user" ALTER COLUMN status TYPE bigint'))
-    panel = _panel(qtbot, runner, schema_db, make_scripts("two_steps"))
     with qtbot.waitSignal(panel.drift_loaded, timeout=WAIT):
         panel.check_drift()
-    _preview(qtbot, panel, "upgrade_head")
-    _confirm(qtbot, panel)
     _preview(qtbot, panel, "downgrade_step")
-    dialog = panel.confirm_dialog
-    assert dialog is not None
-    for name, widget in (("migrations-panel.png", panel), ("migrations-preview.png", dialog)):
-        image = widget.grab()
-        assert not image.isNull() and image.width() > 600
-        assert image.save(str(out / name))
-    dialog.reject()
+    assert panel.confirm_dialog is not None
+    _save(panel, out, "migrations-panel.png")
+    _save(panel.confirm_dialog, out, "migrations-preview.png")
+    panel.confirm_dialog.reject()
+
+    production = open_db(empty_url, environment="production")
+    prod_panel = _panel(qtbot, runner, production, make_scripts("branches"))
+    _save(prod_panel, out, "migrations-multiple-heads.png")
+    _preview(qtbot, prod_panel, "upgrade_head")
+    assert prod_panel.confirm_dialog is not None
+    _save(prod_panel.confirm_dialog, out, "migrations-preview-production.png")
+    prod_panel.confirm_dialog.reject()
+
+    read_only = _panel(qtbot, runner, open_db(empty_url, read_only=True), make_scripts("two_steps"))
+    _save(read_only, out, "migrations-read-only.png")
