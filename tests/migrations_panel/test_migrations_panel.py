@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from sqlalchemy import inspect, text
 
-from conftest import MakeScripts
 from desktop.db import migrate
 from desktop.services import migrations
 from desktop.services.database import Database
@@ -58,7 +57,7 @@ def _confirm(qtbot, panel: MigrationsPanel) -> migrations.RunResult:  # type: ig
 
 
 def test_upgrade_downgrade_upgrade_from_the_panel(  # type: ignore[no-untyped-def]
-    qtbot, runner: Runner, empty_db: Database, make_scripts: MakeScripts
+    qtbot, runner: Runner, empty_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     panel = _panel(qtbot, runner, empty_db, make_scripts("two_steps"))
     assert panel.summary.text() == "Empty: no revision applied; 2 pending"
@@ -101,7 +100,7 @@ def test_upgrade_downgrade_upgrade_from_the_panel(  # type: ignore[no-untyped-de
 
 
 def test_upgrade_to_a_revision_chosen_in_the_dialog(  # type: ignore[no-untyped-def]
-    qtbot, runner: Runner, empty_db: Database, make_scripts: MakeScripts
+    qtbot, runner: Runner, empty_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     panel = _panel(qtbot, runner, empty_db, make_scripts("two_steps"))
     qtbot.mouseClick(panel.buttons["upgrade_to"], Qt.MouseButton.LeftButton)
@@ -117,7 +116,7 @@ def test_upgrade_to_a_revision_chosen_in_the_dialog(  # type: ignore[no-untyped-
 
 
 def test_a_failing_revision_changes_nothing_and_shows_the_error(  # type: ignore[no-untyped-def]
-    qtbot, runner: Runner, schema_db: Database, make_scripts: MakeScripts
+    qtbot, runner: Runner, schema_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     panel = _panel(qtbot, runner, schema_db, make_scripts("failing"))
     _preview(qtbot, panel, "upgrade_head")
@@ -136,7 +135,7 @@ def test_a_failing_revision_changes_nothing_and_shows_the_error(  # type: ignore
 
 
 def test_multiple_heads_are_shown_and_explained(  # type: ignore[no-untyped-def]
-    qtbot, runner: Runner, schema_db: Database, make_scripts: MakeScripts
+    qtbot, runner: Runner, schema_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     panel = _panel(qtbot, runner, schema_db, make_scripts("branches"))
     assert panel.problems.isVisible()
@@ -145,7 +144,7 @@ def test_multiple_heads_are_shown_and_explained(  # type: ignore[no-untyped-def]
 
 
 def test_an_unknown_revision_is_explained_and_only_stamp_is_offered(  # type: ignore[no-untyped-def]
-    qtbot, runner: Runner, schema_db: Database, make_scripts: MakeScripts
+    qtbot, runner: Runner, schema_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     ahead = make_scripts("ahead")
     migrations.run(
@@ -250,7 +249,7 @@ def test_render_the_panel(  # type: ignore[no-untyped-def]
     schema_db: Database,
     empty_url: str,
     open_db: Callable[..., Database],
-    make_scripts: MakeScripts,
+    make_scripts: Callable[[str], Path],
     tmp_path: Path,
 ) -> None:
     """Screenshots (TENANTRY_SCREENSHOTS=dir keeps them): history, previews, drift, problems."""
@@ -280,3 +279,11 @@ def test_render_the_panel(  # type: ignore[no-untyped-def]
 
     read_only = _panel(qtbot, runner, open_db(empty_url, read_only=True), make_scripts("two_steps"))
     _save(read_only, out, "migrations-read-only.png")
+
+
+def test_history_model_passes_qtmodeltester(  # type: ignore[no-untyped-def]
+    qtbot, qtmodeltester, runner: Runner, schema_db: Database, make_scripts: Callable[[str], Path]
+) -> None:
+    panel = _panel(qtbot, runner, schema_db, make_scripts("branches"))
+    assert panel.model.rowCount() == 3
+    qtmodeltester.check(panel.model, force_py=True)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from conftest import MakeScripts
 from desktop.db import migrate
 from desktop.services import migrations
 from desktop.services.database import Database
@@ -29,7 +28,9 @@ def _tables(db: Database) -> set[str]:
         return set(inspect(connection).get_table_names())
 
 
-def test_status_of_an_empty_database(empty_db: Database, make_scripts: MakeScripts) -> None:
+def test_status_of_an_empty_database(
+    empty_db: Database, make_scripts: Callable[[str], Path]
+) -> None:
     scripts = make_scripts("two_steps")
     now = migrations.status(empty_db, scripts=scripts)
     assert now.current == ()
@@ -43,7 +44,9 @@ def test_status_of_an_empty_database(empty_db: Database, make_scripts: MakeScrip
     assert "2 pending" in now.summary
 
 
-def test_status_marks_applied_and_pending(schema_db: Database, make_scripts: MakeScripts) -> None:
+def test_status_marks_applied_and_pending(
+    schema_db: Database, make_scripts: Callable[[str], Path]
+) -> None:
     now = migrations.status(schema_db, scripts=make_scripts("two_steps"))
     assert now.current == ("0001",)
     states = {r.revision: r.state for r in now.history}
@@ -62,7 +65,7 @@ def test_preview_of_upgrade_from_empty_has_the_create_tables(empty_db: Database)
 
 
 def test_upgrade_downgrade_upgrade_with_log_and_progress(
-    empty_db: Database, make_scripts: MakeScripts
+    empty_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     scripts = make_scripts("two_steps")
     lines: list[str] = []
@@ -104,7 +107,9 @@ def test_upgrade_downgrade_upgrade_with_log_and_progress(
     assert _tables(empty_db) == {"alembic_version"}
 
 
-def test_upgrade_to_a_chosen_revision(empty_db: Database, make_scripts: MakeScripts) -> None:
+def test_upgrade_to_a_chosen_revision(
+    empty_db: Database, make_scripts: Callable[[str], Path]
+) -> None:
     scripts = make_scripts("two_steps")
     plan = migrations.plan(empty_db, Action.UPGRADE, "0001", scripts=scripts)
     assert [s.revision for s in plan.steps] == ["0001"] and plan.end == ("0001",)
@@ -113,7 +118,7 @@ def test_upgrade_to_a_chosen_revision(empty_db: Database, make_scripts: MakeScri
 
 
 def test_a_failing_revision_leaves_the_database_unchanged(
-    schema_db: Database, make_scripts: MakeScripts
+    schema_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     scripts = make_scripts("failing")
     plan = migrations.plan(schema_db, Action.UPGRADE, scripts=scripts)
@@ -132,7 +137,9 @@ def test_a_failing_revision_leaves_the_database_unchanged(
     assert lines[-1] == "Rolled back. The database is still at 0001."
 
 
-def test_multiple_heads_are_explained(schema_db: Database, make_scripts: MakeScripts) -> None:
+def test_multiple_heads_are_explained(
+    schema_db: Database, make_scripts: Callable[[str], Path]
+) -> None:
     now = migrations.status(schema_db, scripts=make_scripts("branches"))
     assert now.multiple_heads and set(now.heads) == {"0002a", "0002b"}
     assert len(now.problems) == 1
@@ -143,7 +150,7 @@ def test_multiple_heads_are_explained(schema_db: Database, make_scripts: MakeScr
 
 
 def test_an_unknown_revision_is_explained_and_only_stamp_is_allowed(
-    schema_db: Database, make_scripts: MakeScripts
+    schema_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     ahead = make_scripts("ahead")
     migrations.run(
@@ -212,7 +219,7 @@ def test_production_needs_the_typed_database_name(
 
 
 def test_a_database_that_moved_since_the_preview_is_refused(
-    schema_db: Database, make_scripts: MakeScripts
+    schema_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     scripts = make_scripts("two_steps")
     plan = migrations.plan(schema_db, Action.UPGRADE, scripts=scripts)
