@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import KnownError
-from desktop.services import migrations, schema_drift
+from desktop.services import migration_plan, migration_run, migrations, schema_drift
 from desktop.services.database import Database
 from desktop.services.migrations import Action, MigrationStatus, Plan, RunResult
 from desktop.services.schema_drift import DriftReport
@@ -278,7 +278,7 @@ class MigrationsPanel(QWidget):
         self._set_busy(True)
         self.run_view.step.setText("Preparing the SQL preview…")
         self._runner.submit(
-            partial(migrations.plan, database, action, target, scripts=self._scripts),
+            partial(migration_plan.plan, database, action, target, scripts=self._scripts),
             on_success=partial(self._on_plan, database),
             on_failure=self._on_plan_failed,
             key=self._key("plan"),
@@ -311,7 +311,7 @@ class MigrationsPanel(QWidget):
         self.run_view.start(plan.title, len(plan.steps))
         bridge = self._bridge
         job = partial(
-            migrations.run,
+            migration_run.run,
             database,
             plan,
             confirmation=typed_name,

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import inspect, text
 
 from desktop.db import migrate
-from desktop.services import migrations
+from desktop.services import migration_plan, migration_run, migrations
 from desktop.services.database import Database
 from desktop.services.migrations import Action
 from desktop.ui.main_window import MainWindow
@@ -147,8 +147,8 @@ def test_an_unknown_revision_is_explained_and_only_stamp_is_offered(  # type: ig
     qtbot, runner: Runner, schema_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     ahead = make_scripts("ahead")
-    migrations.run(
-        schema_db, migrations.plan(schema_db, Action.UPGRADE, scripts=ahead), scripts=ahead
+    migration_run.run(
+        schema_db, migration_plan.plan(schema_db, Action.UPGRADE, scripts=ahead), scripts=ahead
     )
     panel = _panel(qtbot, runner, schema_db)  # the app's own scripts
     assert panel.summary.text() == "At an unknown revision: 0003"

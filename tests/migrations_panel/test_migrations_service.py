@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from desktop.db import migrate
-from desktop.services import migrations
+from desktop.services import migration_plan, migration_run, migrations
 from desktop.services.database import Database
 from desktop.services.migrations import Action, RevisionState
 
@@ -55,7 +55,7 @@ def test_status_marks_applied_and_pending(
 
 
 def test_preview_of_upgrade_from_empty_has_the_create_tables(empty_db: Database) -> None:
-    plan = migrations.plan(empty_db, Action.UPGRADE)
+    plan = migration_plan.plan(empty_db, Action.UPGRADE)
     for table in ("organization", '"user"', "plugin", "alembic_version"):
         assert f"CREATE TABLE {table}" in plan.sql
     assert plan.start == () and plan.end == tuple(migrate.head_revisions())
@@ -72,8 +72,8 @@ def test_upgrade_downgrade_upgrade_with_log_and_progress(
     progress: list[tuple[int, int]] = []
 
     def run(action: Action, target: str | None = None) -> migrations.RunResult:
-        plan = migrations.plan(empty_db, action, target, scripts=scripts)
-        return migrations.run(
+        plan = migration_plan.plan(empty_db, action, target, scripts=scripts)
+        return migration_run.run(
             empty_db,
             plan,
             scripts=scripts,
@@ -88,21 +88,21 @@ def test_upgrade_downgrade_upgrade_with_log_and_progress(
     assert any("Running upgrade 0001 -> 0002" in line for line in lines), lines
     assert any("CREATE TABLE plugin" in line for line in lines)
 
-    down = migrations.plan(empty_db, Action.DOWNGRADE, scripts=scripts)
+    down = migration_plan.plan(empty_db, Action.DOWNGRADE, scripts=scripts)
     assert down.target == "0001" and "DROP COLUMN note" in down.sql
     assert down.drops == ("drops column organization.note and its values",)
     assert any("destroys data" in w for w in down.warnings)
-    result = migrations.run(empty_db, down, scripts=scripts)
+    result = migration_run.run(empty_db, down, scripts=scripts)
     assert result.after == ("0001",) == _revisions(empty_db)
 
     assert run(Action.UPGRADE).after == ("0002",) == _revisions(empty_db)
     with pytest.raises(migrations.NothingToDo):
-        migrations.plan(empty_db, Action.UPGRADE, scripts=scripts)
+        migration_plan.plan(empty_db, Action.UPGRADE, scripts=scripts)
 
-    to_base = migrations.plan(empty_db, Action.DOWNGRADE, "base", scripts=scripts)
+    to_base = migration_plan.plan(empty_db, Action.DOWNGRADE, "base", scripts=scripts)
     assert [s.revision for s in to_base.steps] == ["0002", "0001"]
     assert "drops table user and every row in it" in to_base.drops
-    migrations.run(empty_db, to_base, scripts=scripts)
+    migration_run.run(empty_db, to_base, scripts=scripts)
     assert _revisions(empty_db) == ()
     assert _tables(empty_db) == {"alembic_version"}
 
@@ -111,9 +111,9 @@ def test_upgrade_to_a_chosen_revision(
     empty_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     scripts = make_scripts("two_steps")
-    plan = migrations.plan(empty_db, Action.UPGRADE, "0001", scripts=scripts)
+    plan = migration_plan.plan(empty_db, Action.UPGRADE, "0001", scripts=scripts)
     assert [s.revision for s in plan.steps] == ["0001"] and plan.end == ("0001",)
-    migrations.run(empty_db, plan, scripts=scripts)
+    migration_run.run(empty_db, plan, scripts=scripts)
     assert _revisions(empty_db) == ("0001",)
 
 
@@ -121,11 +121,11 @@ def test_a_failing_revision_leaves_the_database_unchanged(
     schema_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     scripts = make_scripts("failing")
-    plan = migrations.plan(schema_db, Action.UPGRADE, scripts=scripts)
+    plan = migration_plan.plan(schema_db, Action.UPGRADE, scripts=scripts)
     assert "CREATE TABLE half_done" in plan.sql
     lines: list[str] = []
     with pytest.raises(migrations.MigrationFailed) as caught:
-        migrations.run(schema_db, plan, scripts=scripts, on_log=lines.append)
+        migration_run.run(schema_db, plan, scripts=scripts, on_log=lines.append)
     assert "no_such_function_tenantry_test" in caught.value.message
     assert "0002" in caught.value.message and "rolled back" in caught.value.message
     assert _revisions(schema_db) == ("0001",)
@@ -144,7 +144,7 @@ def test_multiple_heads_are_explained(
     assert now.multiple_heads and set(now.heads) == {"0002a", "0002b"}
     assert len(now.problems) == 1
     assert "2 heads" in now.problems[0] and "merge" in now.problems[0]
-    plan = migrations.plan(schema_db, Action.UPGRADE, scripts=make_scripts("branches"))
+    plan = migration_plan.plan(schema_db, Action.UPGRADE, scripts=make_scripts("branches"))
     assert {s.revision for s in plan.steps} == {"0002a", "0002b"}
     assert any("2 heads" in w for w in plan.warnings)
 
@@ -153,8 +153,8 @@ def test_an_unknown_revision_is_explained_and_only_stamp_is_allowed(
     schema_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     ahead = make_scripts("ahead")
-    migrations.run(
-        schema_db, migrations.plan(schema_db, Action.UPGRADE, scripts=ahead), scripts=ahead
+    migration_run.run(
+        schema_db, migration_plan.plan(schema_db, Action.UPGRADE, scripts=ahead), scripts=ahead
     )
     assert _revisions(schema_db) == ("0003",)
     now = migrations.status(schema_db)  # the app's real scripts know 0001 only
@@ -163,20 +163,20 @@ def test_an_unknown_revision_is_explained_and_only_stamp_is_allowed(
     assert all(r.state is RevisionState.UNKNOWN for r in now.history)
     for action in (Action.UPGRADE, Action.DOWNGRADE):
         with pytest.raises(migrations.MigrationRefused, match="does not know"):
-            migrations.plan(schema_db, action)
-    stamp = migrations.plan(schema_db, Action.STAMP, "0001")
+            migration_plan.plan(schema_db, action)
+    stamp = migration_plan.plan(schema_db, Action.STAMP, "0001")
     assert "DELETE FROM alembic_version" in stamp.sql
     assert any("only rewrites the alembic_version" in w for w in stamp.warnings)
-    migrations.run(schema_db, stamp)
+    migration_run.run(schema_db, stamp)
     assert _revisions(schema_db) == ("0001",)
     assert "newer_feature" in _tables(schema_db), "stamping never changes the schema"
 
 
 def test_stamp_preview_and_run(empty_db: Database) -> None:
-    plan = migrations.plan(empty_db, Action.STAMP, "0001")
+    plan = migration_plan.plan(empty_db, Action.STAMP, "0001")
     assert "INSERT INTO alembic_version (version_num) VALUES ('0001')" in plan.sql
     assert "CREATE TABLE organization" not in plan.sql
-    migrations.run(empty_db, plan)
+    migration_run.run(empty_db, plan)
     assert _revisions(empty_db) == ("0001",)
     assert _tables(empty_db) == {"alembic_version"}
 
@@ -195,11 +195,11 @@ def test_read_only_database_refuses_every_action(
         (Action.STAMP, "0001"),
     ):
         with pytest.raises(migrations.MigrationRefused, match="read-only"):
-            migrations.plan(db, action, target)
+            migration_plan.plan(db, action, target)
     writable = open_db(schema_url)
-    plan = migrations.plan(writable, Action.DOWNGRADE)
+    plan = migration_plan.plan(writable, Action.DOWNGRADE)
     with pytest.raises(migrations.MigrationRefused, match="read-only"):
-        migrations.run(db, plan)
+        migration_run.run(db, plan)
     assert _revisions(db) == ("0001",)
 
 
@@ -207,14 +207,14 @@ def test_production_needs_the_typed_database_name(
     schema_url: str, open_db: Callable[..., Database]
 ) -> None:
     db = open_db(schema_url, environment="production")
-    plan = migrations.plan(db, Action.DOWNGRADE)
+    plan = migration_plan.plan(db, Action.DOWNGRADE)
     assert plan.needs_typed_name
     for typed in (None, "", "tenantry", db.info.database.upper()):
         with pytest.raises(migrations.MigrationRefused, match="type its name") as caught:
-            migrations.run(db, plan, confirmation=typed)
+            migration_run.run(db, plan, confirmation=typed)
         assert caught.value.field == "confirmation"
     assert _revisions(db) == ("0001",)
-    migrations.run(db, plan, confirmation=db.info.database)
+    migration_run.run(db, plan, confirmation=db.info.database)
     assert _revisions(db) == ()
 
 
@@ -222,11 +222,11 @@ def test_a_database_that_moved_since_the_preview_is_refused(
     schema_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     scripts = make_scripts("two_steps")
-    plan = migrations.plan(schema_db, Action.UPGRADE, scripts=scripts)
+    plan = migration_plan.plan(schema_db, Action.UPGRADE, scripts=scripts)
     with schema_db.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     with pytest.raises(migrations.MigrationRefused, match="moved since the preview"):
-        migrations.run(schema_db, plan, scripts=scripts)
+        migration_run.run(schema_db, plan, scripts=scripts)
 
 
 def test_tables_without_history_are_explained(
@@ -246,11 +246,11 @@ def test_scripts_are_found_from_the_installed_package_in_another_directory(
     program = textwrap.dedent(
         f"""
         from desktop.db import migrate
-        from desktop.services import migrations
+        from desktop.services import migration_plan, migrations
         from desktop.services.database import open_database
         db = open_database({schema_url!r}, label="x", environment="development")
         now = migrations.status(db)
-        plan = migrations.plan(db, migrations.Action.DOWNGRADE)
+        plan = migration_plan.plan(db, migrations.Action.DOWNGRADE)
         print(migrate.script_location())
         print(now.current, now.heads, len(plan.steps))
         """
