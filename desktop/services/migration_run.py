@@ -55,9 +55,12 @@ class _LogForwarder(logging.Handler):
 
 
 def _statement_echo(connection: Connection, forward: _LogForwarder) -> Any:
+    """Each DDL statement's text into the log as it runs (bound parameters never are)."""
+
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         first = " ".join(statement.split())
-        if first.startswith("SELECT") or "alembic_version" in first and "UPDATE" not in first:
+        bookkeeping = "alembic_version" in first and not first.startswith("UPDATE")
+        if first.startswith("SELECT") or bookkeeping:
             return
         forward.say("  SQL: " + (first if len(first) <= 160 else first[:157] + "…"))
 

@@ -224,7 +224,7 @@ def test_production_requires_typing_the_database_name(  # type: ignore[no-untype
 
 
 def test_the_main_window_has_a_migrations_tab(  # type: ignore[no-untyped-def]
-    qtbot, runner: Runner, schema_db: Database
+    qtbot, runner: Runner, schema_db: Database, tmp_path: Path
 ) -> None:
     window = MainWindow(runner)
     qtbot.addWidget(window)
@@ -234,6 +234,11 @@ def test_the_main_window_has_a_migrations_tab(  # type: ignore[no-untyped-def]
         window.set_database(schema_db)
     assert window.migrations_panel.database is schema_db
     assert window.migrations_panel.summary.text().startswith("Up to date")
+    window.tabs.setCurrentWidget(window.migrations_panel)
+    window.resize(1280, 860)
+    window.show()
+    out = Path(os.environ.get("TENANTRY_SCREENSHOTS", tmp_path))
+    _save(window, out, "migrations-main-window.png")
     runner.wait()
 
 
