@@ -12,6 +12,7 @@ from desktop.core.errors import KnownError
 from desktop.services.browse import TABLES
 from desktop.services.database import Database
 from desktop.ui.environment import style_for
+from desktop.ui.migrations_panel import MigrationsPanel
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
 from desktop.ui.table_view import BrowseTab
@@ -51,6 +52,8 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(tab, spec.title)
             model.page_loaded.connect(self._check_first_pages)
             model.load_failed.connect(self.show_error)
+        self.migrations_panel = MigrationsPanel(runner, self.tabs)
+        self.tabs.addTab(self.migrations_panel, "Migrations")
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -98,6 +101,7 @@ class MainWindow(QMainWindow):
         self._waiting_first_pages = set(self.models)
         for model in self.models.values():
             model.set_database(database)
+        self.migrations_panel.set_database(database)
         self._update_title()
 
     def _update_title(self) -> None:
