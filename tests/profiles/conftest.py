@@ -8,31 +8,22 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
 import keyring.core
 import pytest
+from profiles_support import LoginRole, SecretServiceSession, unavailable
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from desktop.core.profiles import Profile
+from desktop.db.embedded import EmbeddedPostgres
 
 KEYRING_UNLOCK_PASSWORD = "test-keyring-unlock"
 START_TIMEOUT_S = 10
-
-
-@dataclass
-class SecretServiceSession:
-    """A running dbus-daemon + gnome-keyring-daemon and the environment to reach them."""
-
-    bus_address: str
-    env: dict[str, str]
-    data_home: Path
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"Secret Service unavailable with CI=true: {reason}")
-    pytest.skip(f"Secret Service unavailable: {reason}")
 
 
 def _name_has_owner(env: dict[str, str]) -> bool:
@@ -80,7 +71,7 @@ def secret_service() -> Iterator[SecretServiceSession]:
     """
     for tool in ("dbus-daemon", "gnome-keyring-daemon", "dbus-send"):
         if shutil.which(tool) is None:
-            _unavailable(f"{tool} is not installed")
+            unavailable(f"{tool} is not installed")
     base = Path(tempfile.mkdtemp(prefix="tks-"))
     data_home = base / "data"
     runtime = base / "run"
@@ -95,7 +86,7 @@ def secret_service() -> Iterator[SecretServiceSession]:
     lines = started.stdout.split()
     if started.returncode != 0 or len(lines) < 2:
         shutil.rmtree(base, ignore_errors=True)
-        _unavailable(f"dbus-daemon did not start: {started.stderr.strip()}")
+        unavailable(f"dbus-daemon did not start: {started.stderr.strip()}")
     address, bus_pid = lines[0], int(lines[1])
     env = {
         **os.environ,
@@ -118,14 +109,14 @@ def secret_service() -> Iterator[SecretServiceSession]:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _name_has_owner(env):
             if daemon.poll() is not None or time.monotonic() > deadline:
-                _unavailable("gnome-keyring-daemon did not take org.freedesktop.secrets")
+                unavailable("gnome-keyring-daemon did not take org.freedesktop.secrets")
             time.sleep(0.05)
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
         os.environ["XDG_DATA_HOME"] = str(data_home)
         keyring.core.init_backend()
         detected = type(keyring.get_keyring()).__module__
         if detected != "keyring.backends.SecretService":
-            _unavailable(f"keyring detected {detected} instead of the Secret Service")
+            unavailable(f"keyring detected {detected} instead of the Secret Service")
         yield SecretServiceSession(address, env, data_home)
     finally:
         for key, value in previous.items():
@@ -149,15 +140,37 @@ def forget_detected_keyring() -> None:
     keyring.core._keyring_backend = None  # noqa: SLF001 - no public way to reset detection
 
 
-def secret_tool_lookup(session: SecretServiceSession, service: str, account: str) -> str | None:
-    """What an independent client (libsecret's secret-tool) finds in the vault."""
-    if shutil.which("secret-tool") is None:
-        _unavailable("secret-tool (libsecret-tools) is not installed")
-    result = subprocess.run(
-        ["secret-tool", "lookup", "service", service, "username", account],
-        env=session.env,
-        capture_output=True,
-        text=True,
-        timeout=10,
+@pytest.fixture
+def login_role(pg_server: EmbeddedPostgres, seeded_url: str) -> Iterator[LoginRole]:
+    """A LOGIN role with a SCRAM password, allowed to write the seeded database."""
+    name = f"dba_{uuid.uuid4().hex[:8]}"
+    password = f"pw-{uuid.uuid4().hex}"
+    database = make_url(seeded_url).database
+    assert database
+    admin = create_engine(seeded_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'"))
+        connection.execute(text(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {name}"))
+        connection.execute(text(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {name}"))
+    profile = Profile(
+        name=f"test {name}",
+        host="127.0.0.1",
+        port=pg_server.running_port,
+        database=database,
+        user=name,
+        sslmode="disable",
+        connect_timeout=3,
+        environment="development",
     )
-    return result.stdout if result.returncode == 0 else None
+    try:
+        yield LoginRole(profile, password, pg_server.url(), seeded_url)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"),
+                {"n": name},
+            )
+            connection.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {name}"))
+            connection.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {name}"))
+            connection.execute(text(f"DROP ROLE {name}"))
+        admin.dispose()
