@@ -12,7 +12,8 @@ import pytest
 from profiles_support import LoginRole
 from sqlalchemy import create_engine, func, insert, select, text
 
-from desktop.db import errors
+from desktop.core.profiles import Profile
+from desktop.db import errors, migrate
 from desktop.db.embedded import EmbeddedPostgres, free_port
 from desktop.db.models import Organization
 from desktop.services import browse
@@ -230,23 +231,52 @@ def test_idle_transaction_is_rolled_back_with_a_message(login_role: LoginRole) -
         database.dispose()
 
 
-def test_server_restart_while_connected(login_role: LoginRole, pg_server: EmbeddedPostgres) -> None:
-    database = svc.open_profile(login_role.profile, login_role.password)
-    spec = browse.TABLES["users"]
+@pytest.fixture
+def private_server(tmp_path) -> Iterator[tuple[EmbeddedPostgres, LoginRole]]:  # type: ignore[no-untyped-def]
+    """A server of this test's own (it gets restarted), migrated, with a password role."""
+    server = EmbeddedPostgres(tmp_path / "pg", for_tests=True)
+    server.start()
+    try:
+        engine = create_engine(server.url())
+        migrate.upgrade_to_head(engine)
+        with engine.begin() as c:
+            c.execute(text("CREATE ROLE restart_dba LOGIN PASSWORD 'restart-pw'"))
+            c.execute(text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO restart_dba"))
+            c.execute(insert(Organization).values(name="Org"))
+        engine.dispose()
+        profile = Profile(
+            name="restart",
+            host="127.0.0.1",
+            port=server.running_port,
+            database="postgres",
+            user="restart_dba",
+            connect_timeout=3,
+        )
+        yield server, LoginRole(profile, "restart-pw", server.url(), server.url())
+    finally:
+        server.stop()
+
+
+def test_server_restart_while_connected(
+    private_server: tuple[EmbeddedPostgres, LoginRole],
+) -> None:
+    server, role = private_server
+    database = svc.open_profile(role.profile, role.password)
+    spec = browse.TABLES["organizations"]
     try:
         assert browse.fetch_page(database.engine, spec, None, 10).rows
         held = database.engine.connect()
         held.execute(text("SELECT 1"))
-        port = pg_server.running_port
-        pg_server.stop()
-        pg_server.port = port
-        pg_server.start()
+        port = server.running_port
+        server.stop()
+        server.port = port
+        server.start()
         with pytest.raises(errors.ConnectionLost, match="connection to the server was lost"):
             held.execute(text("SELECT 1"))
         held.close()
         assert database.connection_lost is not None
         page = browse.fetch_page(database.engine, spec, None, 10)
-        assert len(page.rows) == 10
+        assert [row[1] for row in page.rows] == ["Org"]
         assert database.connection_lost is None
     finally:
         database.dispose()
