@@ -52,13 +52,13 @@ class KeyringLockedError(SecretStoreError):
 
 
 _NO_KEYRING = (
-    "No system keyring is available ({detail}). Tenantry stores passwords only in the "
-    "system keyring (GNOME Keyring / KWallet through the Secret Service, macOS Keychain, "
-    "Windows Credential Manager). You can type the password for this session only."
+    "No system keyring is available ({detail}). Tenantry keeps passwords only in the "
+    "system keyring (Secret Service such as GNOME Keyring or KWallet, macOS Keychain, "
+    "Windows Credential Manager), never in a file."
 )
 _LOCKED = (
-    "The system keyring is locked ({detail}). Unlock it (log in to the desktop session "
-    "or open your keyring manager) and try again, or type the password for this session only."
+    "The system keyring is locked ({detail}). Unlock it (log in to the desktop session or "
+    "open your keyring manager) and try again."
 )
 
 

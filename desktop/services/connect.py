@@ -141,7 +141,7 @@ def resolve_password(
     try:
         saved = secrets.get(profile.name)
     except SecretStoreError as exc:
-        log.warning("Keyring unavailable for profile %r: %s", profile.name, exc.message)
+        log.info("Keyring unavailable for profile %r: %s", profile.name, exc.message)
         return Credentials(None, "none", exc)
     return Credentials(saved, "keyring") if saved else Credentials(None, "none")
 
