@@ -89,9 +89,12 @@ class SecretStore:
             if self._backend is None:
                 try:
                     self._backend = keyring.get_keyring()
-                except RuntimeError as exc:
-                    # SecretService raises a plain RuntimeError when there is no bus.
-                    raise NoKeyringError(_NO_KEYRING.format(detail=exc)) from exc
+                except (RuntimeError, OSError) as exc:
+                    # Detection probes the Secret Service: without a bus it raises a plain
+                    # RuntimeError, and with a bus address that leads nowhere, an OSError
+                    # from the socket (FileNotFoundError, ConnectionRefusedError).
+                    detail = f"{type(exc).__name__}: {exc}"
+                    raise NoKeyringError(_NO_KEYRING.format(detail=detail)) from exc
             return self._backend
 
     def is_system_vault(self) -> bool:
@@ -174,6 +177,9 @@ class SecretStore:
             raise NoKeyringError(_NO_KEYRING.format(detail="no backend is available")) from exc
         except keyring.errors.KeyringError as exc:
             raise SecretStoreError(f"The system keyring failed: {exc}") from exc
+        except OSError as exc:  # the bus socket went away under a SecretService backend
+            detail = f"{type(exc).__name__}: {exc}"
+            raise NoKeyringError(_NO_KEYRING.format(detail=detail)) from exc
         except Exception as exc:
             if _is_secretstorage_error(exc):
                 raise NoKeyringError(_NO_KEYRING.format(detail=exc)) from exc

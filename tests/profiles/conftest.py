@@ -15,7 +15,7 @@ from pathlib import Path
 import keyring
 import keyring.core
 import pytest
-from profiles_support import LoginRole, SecretServiceSession, unavailable
+from profiles_support import LoginRole, SecretServiceSession, forget_detected_keyring, unavailable
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -133,11 +133,6 @@ def secret_service() -> Iterator[SecretServiceSession]:
             daemon.wait(5)
         _kill(bus_pid)
         shutil.rmtree(base, ignore_errors=True)
-
-
-def forget_detected_keyring() -> None:
-    """Make `keyring` detect its backend again on next use (the bus may have changed)."""
-    keyring.core._keyring_backend = None  # noqa: SLF001 - no public way to reset detection
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import keyring.core
 import pytest
 
 from desktop.core.profiles import Profile
@@ -51,3 +52,8 @@ def secret_tool_lookup(session: SecretServiceSession, service: str, account: str
         timeout=10,
     )
     return result.stdout if result.returncode == 0 else None
+
+
+def forget_detected_keyring() -> None:
+    """Make `keyring` detect its backend again on next use (the bus may have changed)."""
+    keyring.core._keyring_backend = None  # noqa: SLF001 - no public way to reset detection

@@ -1,0 +1,116 @@
+"""Passwords through the real Secret Service (gnome-keyring), and without any keyring."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from profiles_support import (
+    LoginRole,
+    SecretServiceSession,
+    forget_detected_keyring,
+    secret_tool_lookup,
+)
+
+from desktop.core import paths
+from desktop.core.profiles import ProfileStore
+from desktop.core.secrets import SERVICE, NoKeyringError, SecretStore, SessionPasswords
+from desktop.db import errors
+from desktop.services.connect import Connector
+
+
+def _files_containing(root: Path, secret: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TENANTRY_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def test_keyring_round_trip_is_in_the_vault_and_nowhere_else(
+    secret_service: SecretServiceSession, login_role: LoginRole, home: Path
+) -> None:
+    handler = logging.FileHandler(paths.ensure(paths.log_dir()) / "test.log")
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        store = ProfileStore()
+        secrets = SecretStore()
+        assert secrets.is_system_vault()
+        assert secrets.check() == "SecretService Keyring"
+        connector = Connector(store, secrets, SessionPasswords())
+        profile = store.add(login_role.profile)
+
+        opened = connector.open(profile, login_role.password, remember=True)
+        opened.result.dispose()
+        assert opened.notice is None
+        assert secret_tool_lookup(secret_service, SERVICE, profile.name) == login_role.password
+        assert secrets.get(profile.name) == login_role.password
+        assert profile.name not in connector.session  # it is in the vault, not in memory
+
+        # Reconnecting takes the password from the vault.
+        report = connector.test(profile)
+        assert report.password_source == "keyring" and report.user == profile.user
+
+        assert connector.remove(profile.name) is None
+        assert secret_tool_lookup(secret_service, SERVICE, profile.name) is None
+        assert secrets.get(profile.name) is None
+        assert secrets.delete(profile.name) is False
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    assert list(home.rglob("*.log")), "the logs were written under TENANTRY_HOME"
+    assert _files_containing(home, login_role.password) == []
+
+
+def test_password_is_saved_only_after_a_successful_connection(
+    secret_service: SecretServiceSession, login_role: LoginRole, home: Path
+) -> None:
+    connector = Connector(ProfileStore(), SecretStore(), SessionPasswords())
+    profile = connector.store.add(login_role.profile)
+    with pytest.raises(errors.WrongPassword):
+        connector.open(profile, "wrong-password", remember=True)
+    assert secret_tool_lookup(secret_service, SERVICE, profile.name) is None
+    assert profile.name not in connector.session
+    connector.secrets.set(profile.name, "stale-password")
+    with pytest.raises(errors.WrongPassword, match="saved in the system keyring"):
+        connector.test(profile)
+    connector.remove(profile.name)
+
+
+@pytest.fixture
+def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No D-Bus session at all: what keyring sees on a headless machine or over SSH."""
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    forget_detected_keyring()
+    yield
+    forget_detected_keyring()
+
+
+def test_no_keyring_clear_message_and_session_only_password(
+    no_keyring: None, login_role: LoginRole, home: Path
+) -> None:
+    secrets = SecretStore()
+    with pytest.raises(NoKeyringError, match="No system keyring is available"):
+        secrets.check()
+    with pytest.raises(NoKeyringError):
+        secrets.set("anything", "x")
+    connector = Connector(ProfileStore(), secrets, SessionPasswords())
+    profile = connector.store.add(login_role.profile)
+
+    # Nothing typed, nothing saved: the server's demand names the keyring problem.
+    with pytest.raises(errors.PasswordRequired, match="No system keyring is available"):
+        connector.test(profile)
+
+    opened = connector.open(profile, login_role.password, remember=True)
+    opened.result.dispose()
+    assert opened.notice and "this session only" in opened.notice
+    # The next connection in this session needs no typing.
+    report = connector.test(profile)
+    assert report.password_source == "session"
+    assert _files_containing(home, login_role.password) == []
+    assert _files_containing(Path.home() / ".local/share", login_role.password) == []
