@@ -66,6 +66,12 @@ def _module(backend: KeyringBackend) -> str:
     return type(backend).__module__
 
 
+def _why_not_vault(backend: KeyringBackend) -> str:
+    if _module(backend) in ("keyring.backends.fail", "keyring.backends.null"):
+        return "no keyring service was found, e.g. no Secret Service on the D-Bus session bus"
+    return f"the configured keyring backend, {_describe(backend)}, is not a system vault"
+
+
 def _describe(backend: KeyringBackend) -> str:
     name = getattr(backend, "name", None)
     return str(name) if name else f"{_module(backend)}.{type(backend).__name__}"
@@ -116,9 +122,7 @@ class SecretStore:
         """
         backend = self.backend()
         if not self.is_system_vault():
-            raise NoKeyringError(
-                _NO_KEYRING.format(detail=f"the detected backend is {_describe(backend)}")
-            )
+            raise NoKeyringError(_NO_KEYRING.format(detail=_why_not_vault(backend)))
         self._call(lambda: backend.get_password(self.service, "__tenantry_check__"))
         return _describe(backend)
 
@@ -158,9 +162,7 @@ class SecretStore:
     def _vault(self) -> KeyringBackend:
         backend = self.backend()
         if not self.is_system_vault():
-            raise NoKeyringError(
-                _NO_KEYRING.format(detail=f"the detected backend is {_describe(backend)}")
-            )
+            raise NoKeyringError(_NO_KEYRING.format(detail=_why_not_vault(backend)))
         return backend
 
     def _call(self, fn: Callable[[], T]) -> T:

@@ -237,7 +237,9 @@ def install(engine: Engine, target: Target, health: ConnectionHealth | None = No
         error = translate(context.original_exception, target)
         if context.is_disconnect and not isinstance(error, ConnectionFailed):
             error = ConnectionLost(LOST_MESSAGE)
-        if health is not None and isinstance(error, ConnectionLost | IdleTransactionRolledBack):
+        if health is not None and isinstance(error, ConnectionFailed):
+            # For an open database any connection failure means "we lost it" (a refused
+            # reconnect after a restart too); the banner shows the specific reason.
             health.mark_lost(error.message)
         if error is not None:
             log.info("Database error: %s", error.message)
