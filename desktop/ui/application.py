@@ -58,7 +58,8 @@ class _Session:
         try:
             profile = connector.store.get(name)
         except KnownError as exc:
-            self._failed(exc)
+            # After the event loop starts: an exit requested before exec() is lost.
+            QTimer.singleShot(0, partial(self._profile_failed, name, exc))
             return
         self.window.show_connecting(f"Connecting to {profile.name} ({profile.address})…")
         self.runner.submit(

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from desktop.core.profiles import Profile
 from desktop.db.embedded import EmbeddedPostgres
+from desktop.ui.runner import Runner
 
 KEYRING_UNLOCK_PASSWORD = "test-keyring-unlock"
 START_TIMEOUT_S = 10
@@ -169,3 +170,27 @@ def login_role(pg_server: EmbeddedPostgres, seeded_url: str) -> Iterator[LoginRo
             connection.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {name}"))
             connection.execute(text(f"DROP ROLE {name}"))
         admin.dispose()
+
+
+@pytest.fixture
+def runner(qapp: object) -> Iterator[Runner]:
+    runner = Runner()
+    yield runner
+    runner.shutdown(timeout_ms=20_000)
+    assert runner.wait(0), "a background task was still running after the test"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A TENANTRY_HOME of this test's own."""
+    monkeypatch.setenv("TENANTRY_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No D-Bus session at all: what keyring sees on a headless machine or over SSH."""
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    forget_detected_keyring()
+    yield
+    forget_detected_keyring()

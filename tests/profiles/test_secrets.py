@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from profiles_support import (
     LoginRole,
     SecretServiceSession,
-    forget_detected_keyring,
     secret_tool_lookup,
 )
 
@@ -23,12 +21,6 @@ from desktop.services.connect import Connector
 
 def _files_containing(root: Path, secret: str) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TENANTRY_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
 
 
 def test_keyring_round_trip_is_in_the_vault_and_nowhere_else(
@@ -80,15 +72,6 @@ def test_password_is_saved_only_after_a_successful_connection(
     with pytest.raises(errors.WrongPassword, match="saved in the system keyring"):
         connector.test(profile)
     connector.remove(profile.name)
-
-
-@pytest.fixture
-def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No D-Bus session at all: what keyring sees on a headless machine or over SSH."""
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-    forget_detected_keyring()
-    yield
-    forget_detected_keyring()
 
 
 def test_no_keyring_clear_message_and_session_only_password(
