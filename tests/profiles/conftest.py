@@ -15,13 +15,14 @@ from pathlib import Path
 import keyring
 import keyring.core
 import pytest
-from profiles_support import LoginRole, SecretServiceSession, forget_detected_keyring, unavailable
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from desktop.core.profiles import Profile
 from desktop.db.embedded import EmbeddedPostgres
 from desktop.ui.runner import Runner
+
+from .profiles_support import LoginRole, SecretServiceSession, forget_detected_keyring, unavailable
 
 KEYRING_UNLOCK_PASSWORD = "test-keyring-unlock"
 START_TIMEOUT_S = 10

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from profiles_support import LoginRole, SecretServiceSession, secret_tool_lookup
 
 from desktop.core.secrets import SERVICE
 from desktop.db.embedded import free_port
+
+from .profiles_support import LoginRole, SecretServiceSession, secret_tool_lookup
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from profiles_support import LoginRole
 from sqlalchemy import create_engine, func, insert, select, text
 
 from desktop.core.profiles import Profile
@@ -18,6 +17,8 @@ from desktop.db.embedded import EmbeddedPostgres, free_port
 from desktop.db.models import Organization
 from desktop.services import browse
 from desktop.services import connect as svc
+
+from .profiles_support import LoginRole
 
 
 def test_right_password_connects_and_reports(login_role: LoginRole) -> None:

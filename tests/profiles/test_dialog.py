@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from profiles_support import LoginRole, SecretServiceSession, secret_tool_lookup
 from PySide6.QtCore import QTimer
 from sqlalchemy import create_engine, insert, text
 
@@ -24,6 +23,8 @@ from desktop.services.connect import ConnectionReport, Connector, Opened
 from desktop.ui.connection_dialog import ConnectionDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
+
+from .profiles_support import LoginRole, SecretServiceSession, secret_tool_lookup
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,17 +6,18 @@ import logging
 from pathlib import Path
 
 import pytest
-from profiles_support import (
-    LoginRole,
-    SecretServiceSession,
-    secret_tool_lookup,
-)
 
 from desktop.core import paths
 from desktop.core.profiles import ProfileStore
 from desktop.core.secrets import SERVICE, NoKeyringError, SecretStore, SessionPasswords
 from desktop.db import errors
 from desktop.services.connect import Connector
+
+from .profiles_support import (
+    LoginRole,
+    SecretServiceSession,
+    secret_tool_lookup,
+)
 
 
 def _files_containing(root: Path, secret: str) -> list[Path]:
