@@ -10,6 +10,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import keyring
@@ -64,8 +65,8 @@ def _kill(pid: int) -> None:
         pass
 
 
-@pytest.fixture(scope="session")
-def secret_service() -> Iterator[SecretServiceSession]:
+@contextmanager
+def running_secret_service() -> Iterator[SecretServiceSession]:
     """A real Secret Service (gnome-keyring, unlocked) on a private session bus.
 
     Sets DBUS_SESSION_BUS_ADDRESS for this process (subprocesses inherit it) and makes
@@ -135,6 +136,20 @@ def secret_service() -> Iterator[SecretServiceSession]:
             daemon.wait(5)
         _kill(bus_pid)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def secret_service() -> Iterator[SecretServiceSession]:
+    """One gnome-keyring for the whole run (tests use distinct profile names)."""
+    with running_secret_service() as session:
+        yield session
+
+
+@pytest.fixture
+def own_secret_service() -> Iterator[SecretServiceSession]:
+    """A gnome-keyring of this test's own (for tests that lock it)."""
+    with running_secret_service() as session:
+        yield session
 
 
 @pytest.fixture

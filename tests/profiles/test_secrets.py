@@ -9,7 +9,13 @@ import pytest
 
 from desktop.core import paths
 from desktop.core.profiles import ProfileStore
-from desktop.core.secrets import SERVICE, NoKeyringError, SecretStore, SessionPasswords
+from desktop.core.secrets import (
+    SERVICE,
+    KeyringLockedError,
+    NoKeyringError,
+    SecretStore,
+    SessionPasswords,
+)
 from desktop.db import errors
 from desktop.services.connect import Connector
 
@@ -98,3 +104,31 @@ def test_no_keyring_clear_message_and_session_only_password(
     assert report.password_source == "session"
     assert _files_containing(home, login_role.password) == []
     assert _files_containing(Path.home() / ".local/share", login_role.password) == []
+
+
+def test_locked_keyring_clear_message_and_session_only_password(
+    own_secret_service: SecretServiceSession, login_role: LoginRole, home: Path
+) -> None:
+    import secretstorage
+
+    secrets = SecretStore()
+    assert secrets.check() == "SecretService Keyring"
+    bus = secretstorage.dbus_init()
+    try:
+        collection = secretstorage.get_default_collection(bus)
+        collection.lock()
+        assert collection.is_locked()
+    finally:
+        bus.close()
+    with pytest.raises(KeyringLockedError, match="The system keyring is locked"):
+        secrets.check()
+    connector = Connector(ProfileStore(), secrets, SessionPasswords())
+    profile = connector.store.add(login_role.profile)
+    with pytest.raises(errors.PasswordRequired, match="keyring is locked"):
+        connector.test(profile)
+    opened = connector.open(profile, login_role.password, remember=True)
+    opened.result.dispose()
+    assert opened.notice and "this session only" in opened.notice and "locked" in opened.notice
+    assert connector.test(profile).password_source == "session"
+    assert _files_containing(home, login_role.password) == []
+    assert _files_containing(own_secret_service.data_home, login_role.password) == []
