@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.services.database import Database
@@ -23,7 +23,7 @@ class ConnectionBanner(QWidget):
         self.setObjectName("connectionBanner")
         self.setAccessibleName("Connection lost")
         self._database = database
-        self.setAutoFillBackground(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(
             "#connectionBanner { background: #fff4e5; border-bottom: 1px solid #b26a00; }"
             " QLabel { color: #663c00; }"
@@ -48,7 +48,10 @@ class ConnectionBanner(QWidget):
         database = self._database()
         lost = database.connection_lost if database is not None else None
         if lost:
-            self.label.setText(f"Connection lost: {lost}")
+            self.label.setText(
+                f"<b>Connection lost.</b> {lost}<br>Nothing you had open or typed is lost: "
+                "the next action reconnects, or press Reconnect."
+            )
             self.setVisible(True)
             self._timer.start()
         else:

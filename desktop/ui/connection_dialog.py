@@ -52,7 +52,7 @@ class ConnectionDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("connectionDialog")
         self.setWindowTitle("Connect to a database — Tenantry")
-        self.resize(860, 620)
+        self.resize(880, 680)
         self.runner = runner
         self.connector = connector
         self.keyring_problem: str | None = None
@@ -386,8 +386,8 @@ class ConnectionDialog(QDialog):
             text = "Type the password to use it for this session only (never written to disk)."
         else:
             text = (
-                "Leave empty to use the saved password, ~/.pgpass or none. A typed password is "
-                "saved in the keyring only after it connects (or when you press Save)."
+                "Empty: the saved password, ~/.pgpass or none. A typed password is saved "
+                "only after it connects, or when you press Save."
             )
         self.form.password_hint.setText(text)
 

@@ -65,6 +65,7 @@ class ProfileForm(QWidget):
         self.password_hint.setObjectName("passwordHint")
         self.password_hint.setWordWrap(True)
         self.password_hint.setStyleSheet("color: palette(mid);")
+        self.password_hint.setMinimumHeight(2 * self.password_hint.fontMetrics().lineSpacing() + 4)
         self.read_only = QCheckBox("Read-only: PostgreSQL refuses every write", self)
         self.read_only.setObjectName("readOnly")
         self.sslmode = QComboBox(self)

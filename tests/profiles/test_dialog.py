@@ -269,7 +269,8 @@ def test_main_window_banner_on_a_lost_connection_then_reconnect(  # type: ignore
     with qtbot.waitSignal(window.error_shown, timeout=20_000):
         window.set_database(window.database)  # the next load finds the server gone
     qtbot.waitUntil(window.connection.banner.isVisible, timeout=5_000)
-    assert "Connection lost" in window.connection.banner.label.text()
+    assert "Connection lost." in window.connection.banner.label.text()
+    assert "Connection refused" in window.connection.banner.label.text()
 
     server.port = port
     server.start()
