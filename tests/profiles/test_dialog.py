@@ -154,7 +154,7 @@ def test_window_stays_responsive_while_a_test_times_out(  # type: ignore[no-unty
     assert "Timed out after 2 s" in dialog.outcome.text()
     assert elapsed < 2 + 1.5
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    assert len(ticks) > 20 and max(gaps) < 0.5, "the GUI thread was blocked"
+    assert len(ticks) > 20 and max(gaps) < 1.0, "the GUI thread was blocked"
     assert dialog.test_button.isEnabled()
 
 
@@ -329,3 +329,59 @@ def test_open_with_profile_flag(  # type: ignore[no-untyped-def]
     assert missing.returncode == 1
     assert "No profile named 'nope'" in missing.stderr
     subprocess.run([*run, "profile", "remove", p.name], env=env, timeout=60)
+
+
+def test_edit_and_rename_moves_the_saved_password(  # type: ignore[no-untyped-def]
+    qtbot, runner: Runner, home: Path, secret_service: SecretServiceSession, login_role: LoginRole
+) -> None:
+    connector = _connector()
+    old = login_role.profile.name
+    connector.store.add(login_role.profile)
+    connector.secrets.set(old, login_role.password)
+    dialog = ConnectionDialog(runner, connector)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    new = f"{old} renamed"
+    dialog.form.name.clear()
+    qtbot.keyClicks(dialog.form.name, new)
+    dialog.form.environment.setCurrentIndex(0)  # production
+    assert dialog.save_profile()
+    runner.wait(10_000)
+    qtbot.waitUntil(lambda: secret_tool_lookup(secret_service, SERVICE, new) is not None)
+    assert secret_tool_lookup(secret_service, SERVICE, new) == login_role.password
+    assert secret_tool_lookup(secret_service, SERVICE, old) is None
+    assert connector.store.names() == [new]
+    assert connector.store.get(new).environment == "production"
+    connector.remove(new)
+
+
+@pytest.mark.parametrize(("button", "expected"), [("apply", True), ("cancel", False)])
+def test_production_writes_ask_first(qtbot, qapp, button: str, expected: bool) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from desktop.services.database import Database, ServerInfo
+    from desktop.ui.confirm import confirm_write
+
+    engine = create_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none")  # never connects
+    info = ServerInfo("18.6", "dba", "billing", False)
+    production = Database(engine, "Billing", "production", info)
+    development = Database(engine, "Dev", "development", info)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = qapp.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.append(box.text())
+        for candidate in box.buttons():
+            is_apply = candidate.text() == "Apply to production"
+            if is_apply == (button == "apply"):
+                candidate.click()
+                return
+
+    QTimer.singleShot(100, answer)
+    assert confirm_write(parent, production, "Rename organization 7 to 'Acme'") is expected
+    assert seen and "PRODUCTION" in seen[0] and "Rename organization 7 to 'Acme'" in seen[0]
+    assert confirm_write(parent, development, "anything") is True
+    engine.dispose()
