@@ -385,3 +385,36 @@ def test_production_writes_ask_first(qtbot, qapp, button: str, expected: bool) -
     assert seen and "PRODUCTION" in seen[0] and "Rename organization 7 to 'Acme'" in seen[0]
     assert confirm_write(parent, development, "anything") is True
     engine.dispose()
+
+
+def test_profile_flag_with_a_password_problem_opens_the_dialog(  # type: ignore[no-untyped-def]
+    qtbot, qapp, home: Path, no_keyring: None, login_role: LoginRole, monkeypatch
+) -> None:
+    import argparse
+
+    from desktop.ui.application import _Session
+
+    monkeypatch.setenv("PGPASSFILE", str(home / "no-pgpass"))
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    ProfileStore().add(login_role.profile)
+    args = argparse.Namespace(
+        demo=False, demo_size=None, reset=False, profile=login_role.profile.name, smoke=False
+    )
+    session = _Session(qapp, args)
+    qtbot.addWidget(session.window)
+    try:
+        with qtbot.waitSignal(session.window.error_shown, timeout=10_000) as blocker:
+            session.start()
+        assert "asks for a password" in blocker.args[0]
+        dialog = session.window.connection.dialog
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.form.name.text() == login_role.profile.name
+        assert "No system keyring is available" in dialog.outcome.text()
+        qtbot.keyClicks(dialog.form.password, login_role.password)
+        with qtbot.waitSignal(session.window.first_pages_loaded, timeout=20_000):
+            dialog.open_profile()
+        assert session.window.database is not None
+        assert session.window.database.profile == login_role.profile
+    finally:
+        session.window.close()
+        session.close()
