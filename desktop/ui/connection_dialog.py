@@ -118,7 +118,7 @@ class ConnectionDialog(QDialog):
         self.duplicate_button.clicked.connect(self.duplicate_profile)
         self.delete_button.clicked.connect(self.delete_profile)
         self.test_button.clicked.connect(self.test_profile)
-        self.save_button.clicked.connect(self.save_profile)
+        self.save_button.clicked.connect(lambda: self.save_profile())
         self.open_button.clicked.connect(self.open_profile)
         self.close_button.clicked.connect(self.reject)
         self.form.environment.currentIndexChanged.connect(self._paint_environment)
@@ -244,9 +244,10 @@ class ConnectionDialog(QDialog):
         self.reload()
         self.outcome.setText(f"Deleted {name!r}." + (f"\n{problem}" if problem else ""))
 
-    def save_profile(self) -> bool:
+    def save_profile(self, *, store_password: bool = True) -> bool:
         """Write the form to the profiles file; with "Save in the system keyring" and a typed
-        password, also store the password (an explicit request)."""
+        password, also store the password (the Save button is an explicit request; Open
+        passes `store_password=False` and saves it only after the connection succeeded)."""
         profile = self._current_profile()
         if profile is None:
             return False
@@ -270,7 +271,9 @@ class ConnectionDialog(QDialog):
                 on_failure=self._on_failure,
                 pool="net",
             )
-        if typed and self.form.remember.isChecked() and self.keyring_problem is None:
+        if not store_password:
+            pass
+        elif typed and self.form.remember.isChecked() and self.keyring_problem is None:
             self.runner.submit(
                 partial(self.connector.save_password, profile.name, typed),
                 on_success=lambda _: self._show_notice("Password saved in the system keyring."),
@@ -339,7 +342,7 @@ class ConnectionDialog(QDialog):
             except KnownError:
                 pass
         typed = self.form.password.text()
-        saved = self.save_profile()
+        saved = self.save_profile(store_password=False)
         self.form.password.setText(typed)  # keep it for the connection that follows
         return saved
 

@@ -79,6 +79,18 @@ def test_create_test_save_open_with_the_vault(  # type: ignore[no-untyped-def]
     assert connector.store.load() == []
     assert secret_tool_lookup(secret_service, SERVICE, profile.name) is None
 
+    # Open with a wrong password: the profile is saved, the password is not.
+    dialog.form.password.clear()
+    qtbot.keyClicks(dialog.form.password, "wrong-password")
+    qtbot.mouseClick(dialog.open_button, qtbot_left())
+    assert dialog.busy
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    assert "Wrong password" in dialog.outcome.text()
+    assert connector.store.get(profile.name) == profile
+    assert secret_tool_lookup(secret_service, SERVICE, profile.name) is None
+
+    dialog.form.password.clear()
+    qtbot.keyClicks(dialog.form.password, login_role.password)
     with qtbot.waitSignal(dialog.opened, timeout=10_000) as opened_blocker:
         qtbot.mouseClick(dialog.open_button, qtbot_left())
     opened = opened_blocker.args[0]
