@@ -274,9 +274,9 @@ def open_profile(profile: Profile, password: str | None) -> Database:
 
 @dataclass
 class Opened:
-    """A successful open (or test), and anything the user should be told about the password."""
+    """A successful open, and anything the user should be told about the password."""
 
-    result: Any
+    database: Database
     notice: str | None = None
 
 

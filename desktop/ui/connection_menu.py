@@ -63,8 +63,7 @@ class ConnectionControls(QObject):
     def use(self, opened: Opened) -> None:
         """Show the newly opened database; close the previous one in the background."""
         previous = self.window.database
-        database = opened.result
-        assert isinstance(database, Database)
+        database = opened.database
         self.window.set_database(database)
         if previous is not None and previous is not database:
             self.runner.submit(previous.dispose, pool="net")

@@ -95,7 +95,7 @@ def test_create_test_save_open_with_the_vault(  # type: ignore[no-untyped-def]
         qtbot.mouseClick(dialog.open_button, qtbot_left())
     opened = opened_blocker.args[0]
     assert isinstance(opened, Opened)
-    database = opened.result
+    database = opened.database
     try:
         assert database.read_only and database.profile == profile
         assert connector.store.get(profile.name) == profile
@@ -184,11 +184,11 @@ def test_no_keyring_session_only_password(  # type: ignore[no-untyped-def]
     _fill(dialog, qtbot, login_role.profile, login_role.password)
     with qtbot.waitSignal(dialog.opened, timeout=10_000) as blocker:
         dialog.open_profile()
-    blocker.args[0].result.dispose()
+    blocker.args[0].database.dispose()
     assert login_role.profile.name in connector.session
     # Reopening needs no typing in this session.
     again = connector.open(connector.store.get(login_role.profile.name))
-    again.result.dispose()
+    again.database.dispose()
     written = [p for p in home.rglob("*") if p.is_file()]
     assert written and not [p for p in written if login_role.password.encode() in p.read_bytes()]
 
@@ -271,7 +271,7 @@ def test_main_window_banner_on_a_lost_connection_then_reconnect(  # type: ignore
     opened = connector.open(role.profile, role.password)
     with qtbot.waitSignal(window.first_pages_loaded, timeout=20_000):
         window.connection.use(opened)
-    assert window.database is opened.result
+    assert window.database is opened.database
     assert window.database.read_only
     assert "PRODUCTION" in window.windowTitle() and window.banner.isVisible()
     assert not window.connection.banner.isVisible()

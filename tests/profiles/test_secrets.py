@@ -45,7 +45,7 @@ def test_keyring_round_trip_is_in_the_vault_and_nowhere_else(
         profile = store.add(login_role.profile)
 
         opened = connector.open(profile, login_role.password, remember=True)
-        opened.result.dispose()
+        opened.database.dispose()
         assert opened.notice is None
         assert secret_tool_lookup(secret_service, SERVICE, profile.name) == login_role.password
         assert secrets.get(profile.name) == login_role.password
@@ -97,7 +97,7 @@ def test_no_keyring_clear_message_and_session_only_password(
         connector.test(profile)
 
     opened = connector.open(profile, login_role.password, remember=True)
-    opened.result.dispose()
+    opened.database.dispose()
     assert opened.notice and "this session only" in opened.notice
     # The next connection in this session needs no typing.
     report = connector.test(profile)
@@ -127,7 +127,7 @@ def test_locked_keyring_clear_message_and_session_only_password(
     with pytest.raises(errors.PasswordRequired, match="keyring is locked"):
         connector.test(profile)
     opened = connector.open(profile, login_role.password, remember=True)
-    opened.result.dispose()
+    opened.database.dispose()
     assert opened.notice and "this session only" in opened.notice and "locked" in opened.notice
     assert connector.test(profile).password_source == "session"
     assert _files_containing(home, login_role.password) == []
