@@ -10,7 +10,9 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBo
 from desktop import __version__
 from desktop.core.errors import KnownError
 from desktop.services.browse import TABLES
+from desktop.services.connect import Connector
 from desktop.services.database import Database
+from desktop.ui.connection_menu import ConnectionControls
 from desktop.ui.environment import style_for
 from desktop.ui.migrations_panel import MigrationsPanel
 from desktop.ui.runner import Runner
@@ -26,7 +28,7 @@ class MainWindow(QMainWindow):
     #: Something went wrong that the user was told about (message).
     error_shown = Signal(str)
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, connector: Connector | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setAccessibleName("Tenantry main window")
@@ -60,6 +62,8 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banner)
+        self.connection = ConnectionControls(self, runner, connector or Connector())
+        layout.addWidget(self.connection.banner)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
 
