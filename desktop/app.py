@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="build the window, load the first pages, exit 0 (non-zero with the reason)",
     )
     parser.add_argument("--verbose", action="store_true", help="log debug details to stderr")
+    parser.epilog = "Connection profiles from the shell: tenantry profile --help"
     return parser
 
 
@@ -47,7 +48,10 @@ def _positive_int(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["profile"]:
+        return _run_cli(argv[1:])
+    args = build_parser().parse_args(argv)
     if args.reset and not args.demo:
         print("tenantry: --reset only applies with --demo", file=sys.stderr)
         return 2
@@ -64,6 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop.ui.application import run
 
     return run(args)
+
+
+def _run_cli(argv: list[str]) -> int:
+    """`tenantry profile ...`: no window, and PySide6 is never imported."""
+    from desktop.cli import profile
+    from desktop.core import logs
+
+    logs.configure(verbose="--verbose" in argv)
+    return profile.main([a for a in argv if a != "--verbose"])
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ def _process_revision_directives(ctx, revision, directives):  # type: ignore[no-
 
 
 def _configure(**kwargs: object) -> None:
+    # Tenantry's migrations panel follows progress step by step (desktop.db.migrate.run_steps).
+    callbacks = config.attributes.get("on_version_apply")
+    if callbacks:
+        kwargs["on_version_apply"] = callbacks
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,

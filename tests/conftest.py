@@ -79,6 +79,12 @@ def _fresh_database(server: EmbeddedPostgres, template: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def seeded_users() -> int:
+    """How many users the seeded databases hold."""
+    return SEEDED_USERS
+
+
+@pytest.fixture
 def empty_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
     """A new database with no tables at all."""
     yield from _fresh_database(pg_server, "template0")

@@ -11,14 +11,13 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from conftest import SEEDED_USERS
 from desktop.db.seed import DATA_SOURCES, SeedSize
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_seed_counts_and_variety(seeded_engine: Engine) -> None:
-    size = SeedSize.for_users(SEEDED_USERS)
+def test_seed_counts_and_variety(seeded_engine: Engine, seeded_users: int) -> None:
+    size = SeedSize.for_users(seeded_users)
     with seeded_engine.connect() as c:
         assert c.execute(text('SELECT count(*) FROM "user"')).scalar_one() == size.users
         assert c.execute(text("SELECT count(*) FROM organization")).scalar_one() == (

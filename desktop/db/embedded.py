@@ -63,7 +63,11 @@ def free_port() -> int:
 
 
 def port_in_use(port: int) -> bool:
+    """True when a program listens on 127.0.0.1:`port` (closing connections do not count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As PostgreSQL itself does: connections of a just-stopped server linger in
+        # TIME_WAIT and must not make its own port look taken (only a listener does).
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -19,6 +19,7 @@ def make_engine(
     connect_timeout_s: int = DEFAULT_CONNECT_TIMEOUT_S,
     statement_timeout_ms: int | None = None,
     read_only: bool = False,
+    idle_in_transaction_timeout_ms: int | None = None,
     **kwargs: Any,
 ) -> Engine:
     """An engine whose sessions carry our name, timeouts and, optionally, read-only mode.
@@ -31,6 +32,11 @@ def make_engine(
         options.append(f"-c statement_timeout={int(statement_timeout_ms)}")
     if read_only:
         options.append("-c default_transaction_read_only=on")
+    if idle_in_transaction_timeout_ms is not None:
+        # The server rolls back a transaction left open and idle this long (production).
+        options.append(
+            f"-c idle_in_transaction_session_timeout={int(idle_in_transaction_timeout_ms)}"
+        )
     connect_args: dict[str, Any] = {
         "application_name": f"{application_name} {__version__}"[:63],
         "connect_timeout": int(connect_timeout_s),

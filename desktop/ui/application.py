@@ -6,12 +6,15 @@ import argparse
 import logging
 import signal
 import sys
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop import __version__
+from desktop.core.errors import KnownError
+from desktop.services.connect import Opened
 from desktop.services.database import Database
 from desktop.services.demo import DEFAULT_DEMO_USERS, DemoDatabase
 from desktop.ui.main_window import MainWindow
@@ -45,9 +48,35 @@ class _Session:
             self.window.show_connecting("Starting the demo database…")
             self.runner.submit(self.demo.open, on_success=self._connected, on_failure=self._failed)
         elif self.args.profile:
-            self._failed(RuntimeError("connection profiles are not available in this build yet"))
+            self._open_profile(self.args.profile)
         elif self.args.smoke:
             QTimer.singleShot(0, lambda: self.finish(0))
+
+    def _open_profile(self, name: str) -> None:
+        """`--profile NAME`: connect in the background; on a password problem, the dialog."""
+        connector = self.window.connection.connector
+        try:
+            profile = connector.store.get(name)
+        except KnownError as exc:
+            # After the event loop starts: an exit requested before exec() is lost.
+            QTimer.singleShot(0, partial(self._profile_failed, name, exc))
+            return
+        self.window.show_connecting(f"Connecting to {profile.name} ({profile.address})…")
+        self.runner.submit(
+            partial(connector.open, profile),
+            on_success=self._opened,
+            on_failure=partial(self._profile_failed, name),
+            pool="net",
+        )
+
+    def _opened(self, opened: Opened) -> None:
+        self.window.connection.use(opened)
+        self.database = self.window.database
+
+    def _profile_failed(self, name: str, exc: BaseException) -> None:
+        self._failed(exc)
+        if isinstance(exc, KnownError) and not self.args.smoke:
+            self.window.connection.open_dialog(select=name, message=exc.message)
 
     def _connected(self, database: Database) -> None:
         self.database = database
@@ -77,8 +106,8 @@ class _Session:
 
     def close(self) -> None:
         self.runner.shutdown()
-        if self.database is not None:
-            self.database.dispose()
+        for database in {id(d): d for d in (self.database, self.window.database) if d}.values():
+            database.dispose()
         if self.demo is not None:
             self.demo.close()
 

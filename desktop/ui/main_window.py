@@ -10,8 +10,11 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBo
 from desktop import __version__
 from desktop.core.errors import KnownError
 from desktop.services.browse import TABLES
+from desktop.services.connect import Connector
 from desktop.services.database import Database
+from desktop.ui.connection_menu import ConnectionControls
 from desktop.ui.environment import style_for
+from desktop.ui.migrations_panel import MigrationsPanel
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
 from desktop.ui.table_view import BrowseTab
@@ -25,7 +28,7 @@ class MainWindow(QMainWindow):
     #: Something went wrong that the user was told about (message).
     error_shown = Signal(str)
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, connector: Connector | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setAccessibleName("Tenantry main window")
@@ -51,12 +54,16 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(tab, spec.title)
             model.page_loaded.connect(self._check_first_pages)
             model.load_failed.connect(self.show_error)
+        self.migrations_panel = MigrationsPanel(runner, self.tabs)
+        self.tabs.addTab(self.migrations_panel, "Migrations")
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banner)
+        self.connection = ConnectionControls(self, runner, connector or Connector())
+        layout.addWidget(self.connection.banner)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
 
@@ -98,6 +105,7 @@ class MainWindow(QMainWindow):
         self._waiting_first_pages = set(self.models)
         for model in self.models.values():
             model.set_database(database)
+        self.migrations_panel.set_database(database)
         self._update_title()
 
     def _update_title(self) -> None:

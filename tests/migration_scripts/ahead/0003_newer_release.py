@@ -1,0 +1,22 @@
+"""A newer release's revision (test-only)
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-29 09:33:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("newer_feature", sa.Column("id", sa.Integer(), primary_key=True))
+
+
+def downgrade() -> None:
+    op.drop_table("newer_feature")

@@ -1,0 +1,1 @@
+"""Tests of the migrations panel and its services (a package: its conftest keeps its name)."""

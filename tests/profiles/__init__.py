@@ -1,0 +1,1 @@
+"""Tests of connection profiles, secrets, the connect service, the CLI and the dialog."""
