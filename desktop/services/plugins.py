@@ -163,7 +163,7 @@ def reveal_credentials(db: Database, actor: Actor, plugin_id: int) -> Any:
 
     Read-only profiles (support staff) cannot reveal credentials at all.
     """
-    if db.info.read_only:
+    if db.read_only:
         raise KnownError("Plugin credentials cannot be revealed on a read-only profile.")
     with transaction(db) as connection:
         record = load_plugin(connection, plugin_id)

@@ -14,6 +14,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from desktop.core.errors import KnownError
 from desktop.core.validation import ValidationError
+from desktop.db.errors import ReadOnlyViolation
+from desktop.services.connect import ensure_writable
 from desktop.services.database import Database
 
 # Constraint names (see desktop/db/models.py NAMING_CONVENTION) -> the form field they concern.
@@ -41,10 +43,6 @@ class Actor:
     os_user: str = field(default_factory=getpass.getuser)
 
 
-class ReadOnlyError(KnownError):
-    """The profile or the database session does not allow writes."""
-
-
 class NeedsConfirmation(KnownError):
     """The change is allowed only with an explicit confirmation (system users, production)."""
 
@@ -63,13 +61,6 @@ class ConflictError(KnownError):
         self.theirs = theirs
 
 
-def ensure_writable(db: Database) -> None:
-    if db.info.read_only:
-        raise ReadOnlyError(
-            f"{db.label} is read-only: changes are refused by PostgreSQL for this profile."
-        )
-
-
 @contextmanager
 def transaction(db: Database) -> Iterator[Connection]:
     """One save = one transaction; database errors come out as messages for people."""
@@ -81,7 +72,7 @@ def transaction(db: Database) -> Iterator[Connection]:
         raise _integrity_message(exc) from exc
     except DBAPIError as exc:
         if isinstance(exc.orig, pg_errors.ReadOnlySqlTransaction):
-            raise ReadOnlyError(
+            raise ReadOnlyViolation(
                 "The database refused the change: this session is read-only."
             ) from exc
         raise

@@ -161,3 +161,26 @@ def test_create_user_uses_server_defaults(db: Database, actor: Actor) -> None:
             db, actor, {"name": "Again", "email": "new.person@example.com", "organization_id": 1}
         )
     assert caught.value.field == "email"
+
+
+def test_read_only_profile_refuses_every_write_before_sending_it(seeded_url: str) -> None:
+    from desktop.core.errors import KnownError
+    from desktop.services import organizations, plugins
+    from desktop.services.database import open_database
+
+    db = open_database(seeded_url, label="Support", environment="production", read_only=True)
+    actor = Actor("support", "s")
+    try:
+        user = _load(db, _any_user(db))
+        attempts = [
+            lambda: users.update(db, actor, user.id, user.version, {"name": "x"}),
+            lambda: users.hard_delete(db, actor, user.id, user.version),
+            lambda: organizations.rename(db, actor, 1, "v", "x"),
+            lambda: plugins.reveal_credentials(db, actor, 1),
+        ]
+        for attempt in attempts:
+            with pytest.raises(KnownError, match="read-only"):
+                attempt()
+        assert _load(db, user.id) == user
+    finally:
+        db.dispose()

@@ -145,3 +145,32 @@ def test_read_only_profile_cannot_save(qtbot, seeded_url: str, runner: Runner) -
     finally:
         runner.wait()
         db.dispose()
+
+
+def test_production_asks_before_saving_and_no_means_nothing_written(
+    qtbot,
+    seeded_url: str,
+    runner: Runner,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from desktop.ui.forms import user_form
+
+    db = open_database(seeded_url, label="Prod", environment="production")
+    asked: list[str] = []
+    monkeypatch.setattr(
+        user_form, "confirm_write", lambda parent, database, summary: asked.append(summary) or False
+    )
+    try:
+        user_id = _first_user(db)
+        form = _open(qtbot, EditContext(db, runner, Actor("prod", "dba")), user_id)
+        assert isinstance(form.name, QLineEdit)
+        form.name.setText("Production Rename")
+        form.save()
+        assert asked and "Production Rename" in asked[0]
+        runner.wait()
+        with db.engine.connect() as c:
+            assert load_user(c, user_id).name != "Production Rename"
+        assert form.name.text() == "Production Rename"
+    finally:
+        runner.wait()
+        db.dispose()

@@ -19,8 +19,8 @@ class EditContext:
 
     @property
     def read_only(self) -> bool:
-        return self.database.info.read_only
+        return self.database.read_only
 
     @property
     def production(self) -> bool:
-        return self.database.environment == "production"
+        return self.database.requires_write_confirmation

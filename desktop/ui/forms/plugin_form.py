@@ -12,6 +12,7 @@ from desktop.core.errors import KnownError
 from desktop.services import plugins
 from desktop.services.records import PluginRecord
 from desktop.services.writes import ConflictError
+from desktop.ui.confirm import confirm_write
 from desktop.ui.forms.base import FormDialog
 from desktop.ui.forms.conflict_dialog import ConflictDialog, Resolution
 from desktop.ui.forms.context import EditContext
@@ -148,12 +149,7 @@ class PluginForm(FormDialog):
             return
         if self.context.production:
             shown = ", ".join(sorted(changes))
-            answer = QMessageBox.question(
-                self,
-                "Change production data?",
-                f"This is a PRODUCTION database. Save changes to: {shown}?",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            if not confirm_write(self, self.context.database, f"Save plugin fields: {shown}"):
                 return
         self.set_busy(True)
         db, actor = self.context.database, self.context.actor

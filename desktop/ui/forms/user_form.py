@@ -13,6 +13,7 @@ from desktop.db.models import UserStatus
 from desktop.services import lookup, users
 from desktop.services.records import UserRecord
 from desktop.services.writes import ConflictError, NeedsConfirmation
+from desktop.ui.confirm import confirm_write
 from desktop.ui.forms.base import WARNING_STYLE, FormDialog
 from desktop.ui.forms.conflict_dialog import ConflictDialog, Resolution
 from desktop.ui.forms.context import EditContext
@@ -194,13 +195,9 @@ class UserForm(FormDialog):
         self.context.runner.submit(job, on_success=self._saved, on_failure=self._failed)
 
     def _confirm_production(self, changes: dict[str, Any]) -> bool:
+        what = "new user" if self.record is None else f"user #{self.record.id}"
         lines = "\n".join(f"• {k}: {v}" for k, v in changes.items())
-        answer = QMessageBox.question(
-            self,
-            "Change production data?",
-            f"This is a PRODUCTION database. Save these changes?\n\n{lines}",
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return confirm_write(self, self.context.database, f"Save {what}:\n{lines}")
 
     def _saved(self, record: UserRecord) -> None:
         self.set_busy(False)
