@@ -1,0 +1,192 @@
+"""The real Firebase Auth emulator (firebase-tools from the committed lockfile) for the tests.
+
+The emulator is installed here on first use (`npm ci --ignore-scripts` into
+tests/firebase/node_modules), started once per session on free ports, wiped between tests
+and stopped with SIGINT to its node process. Without Node.js the Firebase tests skip,
+except with CI=true, where any failure to install or start the emulator fails them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+FIREBASE_BIN = HERE / "node_modules" / ".bin" / "firebase"
+PROJECT_ID = "demo-tenantry"
+INSTALL_TIMEOUT_S = 300
+START_TIMEOUT_S = 90
+
+
+def _unavailable(reason: str) -> None:
+    """Fail under CI (a missing component is a defect there), skip elsewhere."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"Firebase Auth emulator unavailable: {reason}", pytrace=False)
+    pytest.skip(f"Firebase Auth emulator unavailable: {reason}")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ensure_installed() -> None:
+    """`npm ci --ignore-scripts` from the committed lockfile when node_modules is missing."""
+    if FIREBASE_BIN.exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        _unavailable("Node.js and npm are not installed (Node.js >= 20 is needed)")
+    assert npm is not None
+    try:
+        result = subprocess.run(
+            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            timeout=INSTALL_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        _unavailable(f"npm ci took more than {INSTALL_TIMEOUT_S} s")
+    if result.returncode != 0 or not FIREBASE_BIN.exists():
+        _unavailable(f"npm ci failed ({result.returncode}): {result.stderr[-2000:]}")
+
+
+class AuthEmulator:
+    """One `firebase emulators:start --only auth` process on free loopback ports."""
+
+    def __init__(self, project_id: str = PROJECT_ID) -> None:
+        self.project_id = project_id
+        self.port = free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self._base = Path(tempfile.mkdtemp(prefix="tenantry-fbemu-"))
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log = self._base / "emulator.log"
+
+    def start(self) -> None:
+        config = {
+            "emulators": {
+                "auth": {"host": "127.0.0.1", "port": self.port},
+                "hub": {"host": "127.0.0.1", "port": free_port()},
+                "logging": {"host": "127.0.0.1", "port": free_port()},
+                "ui": {"enabled": False},
+                "singleProjectMode": True,
+            }
+        }
+        (self._base / "firebase.json").write_text(json.dumps(config, indent=2))
+        for sub in ("config", "tmp"):
+            (self._base / sub).mkdir()
+        env = {
+            **os.environ,
+            "XDG_CONFIG_HOME": str(self._base / "config"),
+            "TMPDIR": str(self._base / "tmp"),
+            "CI": "true",  # never prompt, no update checks
+        }
+        env.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
+        with open(self._log, "wb") as log:
+            # The bin entry is the node script itself, so this pid is the node process.
+            self._process = subprocess.Popen(
+                [str(FIREBASE_BIN), "emulators:start", "--only", "auth", "--project", self.project_id],
+                cwd=self._base,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            if self._answers():
+                return
+            time.sleep(0.2)
+        self.stop()
+        _unavailable(f"it did not answer within {START_TIMEOUT_S} s:\n{self.log_tail()}")
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://{self.host}/", timeout=1) as response:
+                return bool(response.status == 200)
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def log_tail(self) -> str:
+        try:
+            return self._log.read_text(errors="replace")[-3000:]
+        except OSError:
+            return "(no log)"
+
+    def wipe(self) -> None:
+        """Delete every account of the project."""
+        request = urllib.request.Request(
+            f"http://{self.host}/emulator/v1/projects/{self.project_id}/accounts",
+            method="DELETE",
+            headers={"Authorization": "Bearer owner"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        shutil.rmtree(self._base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def auth_emulator() -> Iterator[AuthEmulator]:
+    """The session's emulator; its accounts are wiped by `emulator_host` before each test."""
+    ensure_installed()
+    emulator = AuthEmulator()
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum: int, frame: object) -> None:
+        emulator.stop()
+        if callable(previous):
+            previous(signum, frame)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        emulator.start()
+        yield emulator
+    finally:
+        emulator.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.fixture
+def emulator_host(auth_emulator: AuthEmulator) -> str:
+    """HOST:PORT of a running emulator with no accounts."""
+    auth_emulator.wipe()
+    return auth_emulator.host
+
+
+@pytest.fixture
+def short_lived_emulator() -> Iterator[AuthEmulator]:
+    """A second emulator of its own, for tests that stop it midway."""
+    ensure_installed()
+    emulator = AuthEmulator()
+    try:
+        emulator.start()
+        yield emulator
+    finally:
+        emulator.stop()
