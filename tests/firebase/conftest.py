@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from desktop.db.engine import make_engine
+from desktop.services.firebase.client import FirebaseClient, connect
+from desktop.services.firebase.settings import FirebaseSettings, emulator_settings
 
 HERE = Path(__file__).resolve().parent
 FIREBASE_BIN = HERE / "node_modules" / ".bin" / "firebase"
@@ -190,3 +197,115 @@ def short_lived_emulator() -> Iterator[AuthEmulator]:
         yield emulator
     finally:
         emulator.stop()
+
+
+# --- Tenantry objects bound to the emulator and to a fresh database -------------------
+
+
+@pytest.fixture
+def fb_settings(emulator_host: str) -> FirebaseSettings:
+    return emulator_settings(PROJECT_ID, emulator_host)
+
+
+@pytest.fixture
+def fb(fb_settings: FirebaseSettings) -> Iterator[FirebaseClient]:
+    client = connect(fb_settings)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def engine(schema_url: str) -> Iterator[Engine]:
+    engine = make_engine(schema_url)
+    yield engine
+    engine.dispose()
+
+
+def add_users(engine: Engine, users: list[dict[str, object]]) -> list[int]:
+    """Insert users (name/email/status/firebase_id/active_token_id) into one organization."""
+    with engine.begin() as connection:
+        org = connection.execute(
+            text("INSERT INTO organization (name) VALUES ('Acme') RETURNING id")
+        ).scalar_one()
+        ids = []
+        for user in users:
+            row = {
+                "name": "Test User",
+                "status": 1,
+                "firebase_id": None,
+                "active_token_id": None,
+                "is_system": False,
+                **user,
+                "org": org,
+            }
+            ids.append(
+                connection.execute(
+                    text(
+                        'INSERT INTO "user" (name, email, organization_id, status, firebase_id,'
+                        " active_token_id, is_system) VALUES (:name, :email, :org, :status,"
+                        " :firebase_id, :active_token_id, :is_system) RETURNING id"
+                    ),
+                    row,
+                ).scalar_one()
+            )
+    return ids
+
+
+def user_row(engine: Engine, user_id: int) -> dict[str, object] | None:
+    with engine.connect() as connection:
+        row = (
+            connection.execute(
+                text(
+                    'SELECT id, email, status, firebase_id, active_token_id FROM "user"'
+                    " WHERE id = :id"
+                ),
+                {"id": user_id},
+            )
+            .mappings()
+            .one_or_none()
+        )
+    return None if row is None else dict(row)
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (connection refused at once)."""
+    return free_port()
+
+
+class SilentServer:
+    """A TCP listener that accepts connections and never answers (a hung server)."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self.host = f"127.0.0.1:{self._sock.getsockname()[1]}"
+        self._accepted: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        self._sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._accepted.append(conn)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        for conn in self._accepted:
+            conn.close()
+        self._sock.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
