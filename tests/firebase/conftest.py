@@ -106,7 +106,14 @@ class AuthEmulator:
         with open(self._log, "wb") as log:
             # The bin entry is the node script itself, so this pid is the node process.
             self._process = subprocess.Popen(
-                [str(FIREBASE_BIN), "emulators:start", "--only", "auth", "--project", self.project_id],
+                [
+                    str(FIREBASE_BIN),
+                    "emulators:start",
+                    "--only",
+                    "auth",
+                    "--project",
+                    self.project_id,
+                ],
                 cwd=self._base,
                 env=env,
                 stdout=log,

@@ -90,14 +90,19 @@ class _Run:
         return self.cancel.is_set() or self.summary.stopped is not None
 
     def ok(self, entries: Sequence[DriftEntry]) -> None:
+        if not entries:
+            return
         with self._lock:
             self.summary.fixed.extend(entries)
         self._report()
 
-    def fail(self, entries: Sequence[DriftEntry], reason: str) -> None:
+    def fail(self, entries: Sequence[DriftEntry], reason: str, *, report: bool = True) -> None:
+        if not entries:
+            return
         with self._lock:
             self.summary.failed.extend((entry, reason) for entry in entries)
-        self._report()
+        if report:
+            self._report()
 
     def error(self, entries: Sequence[DriftEntry], exc: KnownError) -> None:
         if isinstance(exc, _STOPPERS):
@@ -180,17 +185,14 @@ def fix(
         ),
         "setting the disabled flag of",
     )
-    remaining = [e for e in fresh if e not in run.summary.fixed and e not in _failed(run)]
+    handled = {id(e) for e in run.summary.fixed} | {id(e) for e, _ in run.summary.failed}
+    remaining = [e for e in fresh if id(e) not in handled]
     if remaining:
         run.summary.cancelled = run.cancel.is_set()
         reason = "cancelled" if run.summary.cancelled else (run.summary.stopped or "not run")
-        run.fail(remaining, reason)
+        run.fail(remaining, reason, report=False)
     run.summary.seconds = time.monotonic() - started
     return run.summary
-
-
-def _failed(run: _Run) -> set[DriftEntry]:
-    return {entry for entry, _ in run.summary.failed}
 
 
 def _batches(items: Sequence[DriftEntry]) -> list[Sequence[DriftEntry]]:
