@@ -121,7 +121,7 @@ def _unchanged(entry: DriftEntry, user: UserLink | None) -> bool:
     if user.firebase_id != entry.seen_firebase_id:
         return False
     if entry.category is Category.STATUS_MISMATCHES:
-        return user.status is entry.user_status
+        return user.status == entry.user_status
     if entry.category is Category.EMAIL_MISMATCHES:
         return user.email == entry.email
     return True
