@@ -47,7 +47,12 @@ def _positive_int(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["firebase"]:  # Qt-free subcommand
+        from desktop.cli import firebase
+
+        return firebase.main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     if args.reset and not args.demo:
         print("tenantry: --reset only applies with --demo", file=sys.stderr)
         return 2
