@@ -84,7 +84,7 @@ class FirebaseAccountPanel(QWidget):
         self.current: UserAccount | None = None
         self._retry: Callable[[], Any] | None = None
         self._busy = False
-        self._after_load: tuple[str, str] | None = None
+        self._after_load: tuple[str, str, Callable[[], Any] | None] | None = None
         self._key = f"firebase-account-{id(self)}"
 
         self.title = QLabel("Firebase account", self)
@@ -96,6 +96,10 @@ class FirebaseAccountPanel(QWidget):
         self.subtitle = QLabel("", self)
         self.subtitle.setObjectName("firebaseProject")
         self.subtitle.setStyleSheet("color:#555;")
+
+        self.database_line = QLabel("", self)
+        self.database_line.setObjectName("firebaseDatabaseSide")
+        self.database_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.banner = QLabel(self)
         self.banner.setObjectName("firebaseMessage")
@@ -165,6 +169,7 @@ class FirebaseAccountPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
+        layout.addWidget(self.database_line)
         layout.addLayout(banner_row)
         layout.addWidget(details)
         layout.addWidget(self.problems)
@@ -216,6 +221,7 @@ class FirebaseAccountPanel(QWidget):
             value.setText("—")
         self.claims.setPlainText("")
         self.problems.setText("")
+        self.database_line.setText("")
         self._update_buttons()
 
     def _on_loaded(self, info: UserAccount) -> None:
@@ -224,6 +230,13 @@ class FirebaseAccountPanel(QWidget):
         self._set_busy(False)
         self.current = info
         self.title.setText(f"Firebase account of user {info.user.id} · {info.user.email}")
+        user = info.user
+        self.database_line.setText(
+            f"Database: {user.name} · status {user.status.label} · firebase_id "
+            f"{user.firebase_id or '(empty)'} · session token "
+            f"{'set' if user.active_token_id else 'none'}"
+            + (" · system user" if user.is_system else "")
+        )
         account = info.account
         if account is None:
             self.values["exists"].setText("No account")
@@ -242,9 +255,9 @@ class FirebaseAccountPanel(QWidget):
             self.claims.setPlainText(json.dumps(claims, indent=2, sort_keys=True) if claims else "")
         self.problems.setText("\n".join(f"⚠ {p}" for p in info.problems))
         if self._after_load is not None:
-            kind, text = self._after_load
+            kind, text, retry = self._after_load
             self._after_load = None
-            self._message(kind, text)
+            self._message(kind, text, retry=retry)
         else:
             self._hide_message()
         self._update_buttons()
@@ -281,7 +294,7 @@ class FirebaseAccountPanel(QWidget):
             clipboard = QGuiApplication.clipboard()
             clipboard.setText(result.secret)
             text += " It is on the clipboard (not shown, not logged)."
-        self._after_load = ("ok", text)
+        self._after_load = ("ok", text, None)
         self.action_finished.emit(result)
         self.reload()
 
@@ -294,7 +307,10 @@ class FirebaseAccountPanel(QWidget):
         if isinstance(exc, ActionFailed) and exc.retry is not None:
             action = exc.retry
             retry = lambda: self._run_action(action)  # noqa: E731
-        self._message("error", exc.message, retry=retry)
+        # Show the failure over fresh data: the buttons then offer what makes sense now
+        # (after "an account with this email exists", Link by email).
+        self._after_load = ("error", exc.message, retry)
+        self.reload()
 
     def _on_retry(self) -> None:
         retry, self._retry = self._retry, None

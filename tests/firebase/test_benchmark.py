@@ -63,7 +63,8 @@ def test_reconcile_users(engine: Engine, fb: FirebaseClient) -> None:
     after = build_report(engine, fb)
 
     print(
-        f"\nreconciled {n:,} users / {report.accounts_checked:,} accounts: report {report_s:.2f} s, "
+        f"\nreconciled {n:,} users / {report.accounts_checked:,} accounts: "
+        f"report {report_s:.2f} s, "
         f"fixes {summary.seconds:.2f} s for {len(summary.fixed):,} entries {counts}, "
         f"total {total_s:.2f} s"
     )

@@ -25,6 +25,7 @@ from desktop.db.accounts import UserLink
 from desktop.db.models import UserStatus
 from desktop.services.firebase.accounts import find_by_email, find_by_uid, should_be_disabled
 from desktop.services.firebase.client import FirebaseClient
+from desktop.services.firebase.errors import FirebaseQuotaError, FirebaseUnavailable
 
 LOCK_TIMEOUT_MS = 5_000
 T = TypeVar("T")
@@ -116,11 +117,13 @@ def _run(
             ) from exc
         except KnownError as exc:
             transaction.rollback()
+            # Retrying helps with an outage or a quota, not with "already exists".
+            transient = isinstance(exc, FirebaseUnavailable | FirebaseQuotaError)
             raise ActionFailed(
                 f"Could not {what}: {exc.message} Nothing was changed in the database.",
                 side="firebase",
                 firebase_changed=False,
-                retry=retry,
+                retry=retry if transient else None,
             ) from exc
         except BaseException:
             transaction.rollback()
