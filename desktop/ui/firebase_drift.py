@@ -57,7 +57,7 @@ class DriftDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("firebaseDriftDialog")
         self.setWindowTitle("Firebase drift report")
-        self.resize(1000, 560)
+        self.resize(1240, 560)
         self.runner = runner
         self.accounts = accounts
         self.report: DriftReport | None = None
@@ -84,7 +84,8 @@ class DriftDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
         self.table.itemSelectionChanged.connect(self._update_buttons)
 
         self.progress = QProgressBar(self)
@@ -274,11 +275,12 @@ class DriftDialog(QDialog):
                 entry.email or "",
                 entry.firebase_uid or "",
                 entry.detail,
-                entry.category.fix_label,
+                entry.fix_action,
             )
             for column, value in enumerate(values):
                 item = QTableWidgetItem()
                 item.setData(Qt.ItemDataRole.DisplayRole, value)
+                item.setToolTip(str(value))
                 if column == 0:
                     item.setData(EntryRole, entry)
                 self.table.setItem(row, column, item)

@@ -127,7 +127,7 @@ class FirebaseAccountPanel(QWidget):
         self.claims = QPlainTextEdit(details)
         self.claims.setObjectName("firebaseClaims")
         self.claims.setReadOnly(True)
-        self.claims.setMaximumHeight(90)
+        self.claims.setMaximumHeight(80)
         self.claims.setPlaceholderText("No custom claims")
         form.addRow("Custom claims:", self.claims)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy.engine import Engine
 
 from conftest import PROJECT_ID, add_users, closed_port, user_row
@@ -26,6 +26,7 @@ SHOTS = os.environ.get("TENANTRY_SCREENSHOTS")
 def shot(widget: QWidget, name: str) -> None:
     """Save a picture when TENANTRY_SCREENSHOTS names a folder (to look at it)."""
     if SHOTS:
+        QApplication.processEvents()  # let the layout settle first
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         assert widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
 
@@ -48,7 +49,7 @@ def accounts(engine: Engine, fb_settings: FirebaseSettings) -> Iterator[Firebase
 @pytest.fixture
 def panel(qtbot, runner: Runner, accounts: FirebaseAccounts) -> FirebaseAccountPanel:  # type: ignore[no-untyped-def]
     widget = FirebaseAccountPanel(runner, accounts)
-    widget.resize(820, 520)
+    widget.resize(820, 580)
     qtbot.addWidget(widget)
     widget.show()
     return widget
@@ -152,7 +153,7 @@ def test_unreachable_firebase_is_a_message(qtbot, runner: Runner, engine: Engine
     (user_id,) = add_users(engine, [{"email": "x@acme.example", "firebase_id": "uid-x"}])
     service = FirebaseAccounts(engine, emulator_settings(PROJECT_ID, f"127.0.0.1:{closed_port()}"))
     panel = FirebaseAccountPanel(runner, service)
-    panel.resize(820, 520)
+    panel.resize(820, 580)
     qtbot.addWidget(panel)
     panel.show()
     with qtbot.waitSignal(

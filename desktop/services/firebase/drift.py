@@ -87,8 +87,8 @@ class DriftEntry:
         c = self.category
         if c is Category.USERS_WITHOUT_ACCOUNT or c is Category.FIREBASE_ID_POINTING_NOWHERE:
             if self.email_match_uid:
-                return f"account {self.email_match_uid} has this email: link it"
-            return "no account has this email: create one"
+                return f"account {self.email_match_uid} has this email"
+            return "no account has this email"
         if c is Category.ACCOUNTS_WITHOUT_USER:
             return "no user has this uid in firebase_id"
         if c is Category.EMAIL_MISMATCHES:
@@ -96,6 +96,22 @@ class DriftEntry:
         state = "disabled" if self.account_disabled else "enabled"
         status = self.user_status.label if self.user_status else "?"
         return f"user is {status}, account is {state}"
+
+    @property
+    def fix_action(self) -> str:
+        """What fixing this row does, in a few words."""
+        c = self.category
+        if c is Category.USERS_WITHOUT_ACCOUNT or c is Category.FIREBASE_ID_POINTING_NOWHERE:
+            if self.email_match_uid:
+                return "link that account"
+            if c is Category.USERS_WITHOUT_ACCOUNT:
+                return "create an account"
+            return "recreate the account under this uid"
+        if c is Category.ACCOUNTS_WITHOUT_USER:
+            return "delete the account"
+        if c is Category.EMAIL_MISMATCHES:
+            return "copy the database email to Firebase"
+        return "disable the account" if not self.account_disabled else "enable the account"
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
