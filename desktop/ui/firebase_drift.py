@@ -152,6 +152,12 @@ class DriftDialog(QDialog):
             self._cancel.set()
             self._set_status("Cancelling after the current batch…")
 
+    def done(self, result: int) -> None:
+        """Closing the dialog cancels what runs (it stops after the current batch)."""
+        if self._cancel is not None:
+            self._cancel.set()
+        super().done(result)
+
     def fix_selected(self) -> None:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         self._fix([self._entry(row) for row in rows])

@@ -10,11 +10,12 @@ import pytest
 from firebase_admin import auth
 from sqlalchemy.engine import Engine
 
-from conftest import add_users, user_row
 from desktop.core.errors import KnownError
 from desktop.services.firebase import actions
 from desktop.services.firebase.accounts import load_user_account
 from desktop.services.firebase.client import FirebaseClient, emulator_environment
+
+from .helpers import add_users, user_row
 
 
 def test_account_info_shows_every_field(engine: Engine, fb: FirebaseClient) -> None:

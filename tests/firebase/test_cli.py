@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from conftest import PROJECT_ID, add_users, closed_port
 from desktop.services.firebase.client import FirebaseClient
 from desktop.services.firebase.drift import Category
+
+from .helpers import PROJECT_ID, add_users, closed_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,11 +9,12 @@ from firebase_admin import auth
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from conftest import add_users, user_row
 from desktop.core.errors import Cancelled
 from desktop.services.firebase import drift_fix
 from desktop.services.firebase.client import FirebaseClient
 from desktop.services.firebase.drift import Category, DriftReport, build_report
+
+from .helpers import add_users, user_row
 
 
 def _drifted(engine: Engine, fb: FirebaseClient) -> dict[str, object]:

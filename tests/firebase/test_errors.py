@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from test_settings import service_account
 
-from conftest import PROJECT_ID, AuthEmulator, SilentServer, add_users, closed_port, user_row
 from desktop.core.errors import KnownError
 from desktop.db.models import UserStatus
 from desktop.services.firebase import actions, drift_fix
@@ -28,6 +26,9 @@ from desktop.services.firebase.errors import (
     FirebaseQuotaError,
 )
 from desktop.services.firebase.settings import emulator_settings, service_account_settings
+
+from .helpers import PROJECT_ID, AuthEmulator, SilentServer, add_users, closed_port, user_row
+from .test_settings import service_account
 
 Action = Callable[[Engine, FirebaseClient, int], object]
 ACTIONS: dict[str, Action] = {

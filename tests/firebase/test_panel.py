@@ -12,13 +12,14 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy.engine import Engine
 
-from conftest import PROJECT_ID, add_users, closed_port, user_row
 from desktop.services.firebase.client import FirebaseClient
 from desktop.services.firebase.session import FirebaseAccounts
 from desktop.services.firebase.settings import FirebaseSettings, emulator_settings
 from desktop.ui.firebase_drift import DriftDialog
 from desktop.ui.firebase_panel import FirebaseAccountPanel
 from desktop.ui.runner import Runner
+
+from .helpers import PROJECT_ID, add_users, closed_port, user_row
 
 SHOTS = os.environ.get("TENANTRY_SCREENSHOTS")
 
