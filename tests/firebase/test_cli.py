@@ -125,7 +125,7 @@ def test_bad_arguments_exit_2(schema_url: str, tmp_path: Path) -> None:
         "--database-url",
         "not a Firebase project id",
         "not valid JSON",
-        "Could not connect",
+        "Connection refused by 127.0.0.1:1",
     ]
     for args, message in zip(cases, expected, strict=True):
         env_free = tenantry("firebase", "drift", *args)
