@@ -51,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["profile"]:
         return _run_cli(argv[1:])
+    if argv[:1] == ["firebase"]:  # Qt-free subcommand
+        from desktop.cli import firebase
+
+        return firebase.main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.reset and not args.demo:
         print("tenantry: --reset only applies with --demo", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""Firebase Authentication accounts of database users: settings, client, actions, drift."""
