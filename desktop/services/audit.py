@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -84,3 +85,18 @@ def entries(
         statement = statement.where(table.c.at < until)
     with db.engine.connect() as connection:
         return [AuditRow(**row._asdict()) for row in connection.execute(statement)]
+
+
+def firebase_hook(actor: Actor) -> Callable[..., None]:
+    """An audit hook for the Firebase actions: one entry per action, in its transaction."""
+
+    def hook(
+        connection: Connection,
+        user_id: int,
+        what: str,
+        before: dict[str, Any],
+        after: dict[str, Any] | None,
+    ) -> None:
+        record(connection, actor, "user", user_id, f"firebase: {what}", before, after)
+
+    return hook

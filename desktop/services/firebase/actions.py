@@ -5,14 +5,16 @@ If Firebase fails, the transaction is rolled back: nothing changed anywhere. If 
 database fails after Firebase succeeded, `ActionFailed(side="database")` says so and its
 `retry` finishes the job (every action is safe to run again).
 
-Audit seam (issue 5): when the audit trail exists, each `_db_step` writes its audit record
-in the same transaction as the row change.
+Audit: when a hook is installed with `auditing(hook)` (the session facade does it), every
+action records itself in the audit trail in the same transaction as the row change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, field
 from typing import Literal, TypeVar
 
 from firebase_admin import auth
@@ -29,6 +31,28 @@ from desktop.services.firebase.errors import FirebaseQuotaError, FirebaseUnavail
 
 LOCK_TIMEOUT_MS = 5_000
 T = TypeVar("T")
+
+#: (connection, user id, what was done, row before, row after or None) -> None
+AuditHook = Callable[[Connection, int, str, dict[str, object], dict[str, object] | None], None]
+_audit_hook: ContextVar[AuditHook | None] = ContextVar("firebase_audit_hook", default=None)
+
+
+@contextmanager
+def auditing(hook: AuditHook | None) -> Iterator[None]:
+    """Record the actions run inside this block through `hook`."""
+    token = _audit_hook.set(hook)
+    try:
+        yield
+    finally:
+        _audit_hook.reset(token)
+
+
+def _row_values(user: UserLink | None) -> dict[str, object] | None:
+    if user is None:
+        return None
+    values = asdict(user)
+    values["status"] = UserStatus(user.status).name
+    return values
 
 
 @dataclass(frozen=True)
@@ -131,6 +155,12 @@ def _run(
         try:
             if db_step is not None:
                 db_step(connection, user, outcome)
+            hook = _audit_hook.get()
+            if hook is not None:
+                after = db_accounts.get(connection, user_id)
+                before_values = _row_values(user)
+                assert before_values is not None
+                hook(connection, user_id, what, before_values, _row_values(after))
             transaction.commit()
         except KnownError:
             if transaction.is_active:

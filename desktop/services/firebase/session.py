@@ -19,9 +19,12 @@ from desktop.services.firebase.settings import FirebaseSettings
 class FirebaseAccounts:
     """Every Firebase use case for one database; all methods block (call them in a worker)."""
 
-    def __init__(self, engine: Engine, settings: FirebaseSettings) -> None:
+    def __init__(
+        self, engine: Engine, settings: FirebaseSettings, audit: actions.AuditHook | None = None
+    ) -> None:
         self.engine = engine
         self.settings = settings
+        self.audit = audit
         self._client: FirebaseClient | None = None
         self._lock = threading.Lock()
 
@@ -45,24 +48,30 @@ class FirebaseAccounts:
         return load_user_account(self.engine, self.client(), user_id)
 
     def create_account(self, user_id: int) -> ActionResult:
-        return actions.create_account(self.engine, self.client(), user_id)
+        with actions.auditing(self.audit):
+            return actions.create_account(self.engine, self.client(), user_id)
 
     def link_account(self, user_id: int) -> ActionResult:
-        return actions.link_account(self.engine, self.client(), user_id)
+        with actions.auditing(self.audit):
+            return actions.link_account(self.engine, self.client(), user_id)
 
     def set_enabled(self, user_id: int, enabled: bool) -> ActionResult:
-        return actions.set_enabled(self.engine, self.client(), user_id, enabled=enabled)
+        with actions.auditing(self.audit):
+            return actions.set_enabled(self.engine, self.client(), user_id, enabled=enabled)
 
     def sign_out_everywhere(self, user_id: int) -> ActionResult:
-        return actions.sign_out_everywhere(self.engine, self.client(), user_id)
+        with actions.auditing(self.audit):
+            return actions.sign_out_everywhere(self.engine, self.client(), user_id)
 
     def password_reset_link(self, user_id: int) -> ActionResult:
-        return actions.password_reset_link(self.engine, self.client(), user_id)
+        with actions.auditing(self.audit):
+            return actions.password_reset_link(self.engine, self.client(), user_id)
 
     def hard_delete_user(self, user_id: int, delete_account: bool) -> ActionResult:
-        return actions.hard_delete_user(
-            self.engine, self.client(), user_id, delete_account=delete_account
-        )
+        with actions.auditing(self.audit):
+            return actions.hard_delete_user(
+                self.engine, self.client(), user_id, delete_account=delete_account
+            )
 
     def drift_report(
         self, progress: Progress | None = None, cancel: threading.Event | None = None
