@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from desktop.db import migrate
+from desktop.services import audit
 from desktop.services.database import Database
 from desktop.services.migrations import (
     MigrationFailed,
@@ -21,6 +22,7 @@ from desktop.services.migrations import (
     RunResult,
     check_allowed,
 )
+from desktop.services.writes import actor_for
 
 LogSink = Callable[[str], None]
 #: (steps done, steps in total, what is running now)
@@ -152,6 +154,7 @@ def run(
             finally:
                 event.remove(connection, "before_cursor_execute", listener)
             after = migrate.current_revisions(connection)
+            _audit(connection, database, plan, before, after)
         forward.say(f"Committed. The database is now at {', '.join(after) or 'base'}.")
     except MigrationFailed:
         with database.engine.connect() as connection:
@@ -172,4 +175,25 @@ def run(
         steps_done=done[0],
         log=tuple(forward.lines),
         summary=summary,
+    )
+
+
+def _audit(
+    connection: Connection,
+    database: Database,
+    plan: Plan,
+    before: tuple[str, ...],
+    after: tuple[str, ...],
+) -> None:
+    """Record the run in the audit trail, in its transaction, when the trail exists."""
+    if connection.execute(text("SELECT to_regclass('tenantry_audit')")).scalar() is None:
+        return  # e.g. a downgrade below the revision that creates the audit trail
+    audit.record(
+        connection,
+        actor_for(database),
+        "schema",
+        None,
+        f"migration: {plan.action.value}",
+        {"revisions": list(before)},
+        {"revisions": list(after), "title": plan.title},
     )

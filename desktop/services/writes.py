@@ -43,6 +43,11 @@ class Actor:
     os_user: str = field(default_factory=getpass.getuser)
 
 
+def actor_for(db: Database) -> Actor:
+    """The person at this workstation, acting through `db`'s profile (or its label)."""
+    return Actor(profile=db.profile.name if db.profile is not None else db.label)
+
+
 class NeedsConfirmation(KnownError):
     """The change is allowed only with an explicit confirmation (system users, production)."""
 

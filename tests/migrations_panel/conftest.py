@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from desktop.db import migrate
+from desktop.db.embedded import EmbeddedPostgres
 from desktop.services.database import Database, open_database
 
 HERE = Path(__file__).resolve().parent
@@ -19,7 +23,8 @@ MakeScripts = Callable[[str], Path]
 
 @pytest.fixture
 def make_scripts(tmp_path: Path) -> MakeScripts:
-    """The real script directory (from the installed package) plus one test-only folder."""
+    """The real script directory (from the installed package) cut back to its first revision,
+    plus one test-only folder: the test revisions follow 0001 whatever the app adds later."""
 
     def make(extra: str) -> Path:
         target = tmp_path / f"scripts_{extra}"
@@ -28,13 +33,23 @@ def make_scripts(tmp_path: Path) -> MakeScripts:
         shutil.copytree(
             migrate.script_location(),
             target,
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            ignore=_only_the_base_revision,
         )
         for revision in sorted((EXTRA / extra).glob("*.py")):
             shutil.copy(revision, target / "versions" / revision.name)
         return target
 
     return make
+
+
+def _only_the_base_revision(folder: str, names: list[str]) -> list[str]:
+    ignored = [n for n in names if n == "__pycache__" or n.endswith(".pyc")]
+    if Path(folder).name == "versions":
+        ignored += [n for n in names if n.endswith(".py") and n[:4].isdigit() and n[:4] != BASE]
+    return ignored
+
+
+BASE = "0001"
 
 
 def _open(url: str, environment: str = "development", read_only: bool = False) -> Database:
@@ -46,6 +61,34 @@ def empty_db(empty_url: str) -> Iterator[Database]:
     db = _open(empty_url)
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def base_db(pg_server: EmbeddedPostgres) -> Iterator[Database]:
+    """A database of its own at the first revision (0001), whatever the app's head is."""
+    from alembic import command
+
+    name = f"base_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    db = _open(make_url(pg_server.url()).set(database=name).render_as_string(False))
+    with db.engine.begin() as connection:
+        command.upgrade(migrate.alembic_config(connection), BASE)
+    yield db
+    db.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def below_head() -> tuple[str, ...]:
+    """Where one downgrade step from the app's head lands."""
+    (head,) = migrate.head_revisions()
+    down = migrate.script_directory().get_revision(head).down_revision
+    if down is None:
+        return ()
+    return (down,) if isinstance(down, str) else tuple(down)
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.migrations_panel import MigrationsPanel
 from desktop.ui.runner import Runner
 
+from .conftest import below_head
+
 WAIT = 30_000
 ALL = ("upgrade_head", "upgrade_to", "downgrade_step", "downgrade_to", "stamp")
 
@@ -116,9 +118,9 @@ def test_upgrade_to_a_revision_chosen_in_the_dialog(  # type: ignore[no-untyped-
 
 
 def test_a_failing_revision_changes_nothing_and_shows_the_error(  # type: ignore[no-untyped-def]
-    qtbot, runner: Runner, schema_db: Database, make_scripts: Callable[[str], Path]
+    qtbot, runner: Runner, base_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
-    panel = _panel(qtbot, runner, schema_db, make_scripts("failing"))
+    panel = _panel(qtbot, runner, base_db, make_scripts("failing"))
     _preview(qtbot, panel, "upgrade_head")
     with qtbot.waitSignal(panel.run_failed, timeout=WAIT) as blocker:
         qtbot.mouseClick(panel.confirm_dialog.run_button, Qt.MouseButton.LeftButton)  # type: ignore[union-attr]
@@ -128,30 +130,30 @@ def test_a_failing_revision_changes_nothing_and_shows_the_error(  # type: ignore
     assert panel.run_view.result.text().startswith("✖ Upgrade 0001 → 0002")
     assert any(line.startswith("FAILED in Upgrade 0001 → 0002") for line in panel.run_view.lines())
     assert panel.run_view.lines()[-1] == "Rolled back. The database is still at 0001."
-    assert _revisions(schema_db) == ("0001",)
-    with schema_db.engine.connect() as connection:
+    assert _revisions(base_db) == ("0001",)
+    with base_db.engine.connect() as connection:
         assert "half_done" not in inspect(connection).get_table_names()
     qtbot.waitUntil(lambda: panel.buttons["upgrade_head"].isEnabled(), timeout=WAIT)
 
 
 def test_multiple_heads_are_shown_and_explained(  # type: ignore[no-untyped-def]
-    qtbot, runner: Runner, schema_db: Database, make_scripts: Callable[[str], Path]
+    qtbot, runner: Runner, base_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
-    panel = _panel(qtbot, runner, schema_db, make_scripts("branches"))
+    panel = _panel(qtbot, runner, base_db, make_scripts("branches"))
     assert panel.problems.isVisible()
     assert "2 heads" in panel.problems.text() and "merge revision" in panel.problems.text()
     assert "heads in this app: 0002a, 0002b" in panel.where.text()
 
 
 def test_an_unknown_revision_is_explained_and_only_stamp_is_offered(  # type: ignore[no-untyped-def]
-    qtbot, runner: Runner, schema_db: Database, make_scripts: Callable[[str], Path]
+    qtbot, runner: Runner, base_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     ahead = make_scripts("ahead")
     migration_run.run(
-        schema_db, migration_plan.plan(schema_db, Action.UPGRADE, scripts=ahead), scripts=ahead
+        base_db, migration_plan.plan(base_db, Action.UPGRADE, scripts=ahead), scripts=ahead
     )
-    panel = _panel(qtbot, runner, schema_db)  # the app's own scripts
-    assert panel.summary.text() == "At an unknown revision: 0003"
+    panel = _panel(qtbot, runner, base_db)  # the app's own scripts
+    assert panel.summary.text() == "At an unknown revision: 9003"
     assert "ahead of the app's migration scripts" in panel.problems.text()
     for key in ("upgrade_head", "upgrade_to", "downgrade_step", "downgrade_to"):
         assert not panel.buttons[key].isEnabled()
@@ -186,7 +188,8 @@ def test_a_read_only_database_cannot_start_any_action(  # type: ignore[no-untype
 ) -> None:
     db = open_db(schema_url, read_only=True)
     panel = _panel(qtbot, runner, db)
-    assert panel.model.rowCount() == 1, "the panel still shows where the database stands"
+    revisions = len(list(migrate.script_directory().walk_revisions()))
+    assert panel.model.rowCount() == revisions, "the panel still shows where the database stands"
     for key in ALL:
         assert not panel.buttons[key].isEnabled()
         assert panel.buttons[key].toolTip().startswith("Read-only connection")
@@ -200,7 +203,7 @@ def test_a_read_only_database_cannot_start_any_action(  # type: ignore[no-untype
             panel.request(action, target)
         assert "Read-only connection" in blocker.args[0]
     assert panel.confirm_dialog is None
-    assert _revisions(db) == ("0001",)
+    assert _revisions(db) == tuple(migrate.head_revisions())
     with qtbot.waitSignal(panel.drift_loaded, timeout=WAIT):
         panel.check_drift()  # reading is fine
 
@@ -220,7 +223,7 @@ def test_production_requires_typing_the_database_name(  # type: ignore[no-untype
     qtbot.keyClicks(dialog.name_edit, db.info.database)
     assert dialog.run_button.isEnabled()
     _confirm(qtbot, panel)
-    assert _revisions(db) == ()
+    assert _revisions(db) == below_head()
 
 
 def test_the_main_window_has_a_migrations_tab(  # type: ignore[no-untyped-def]
@@ -251,7 +254,7 @@ def _save(widget, out: Path, name: str) -> None:  # type: ignore[no-untyped-def]
 def test_render_the_panel(  # type: ignore[no-untyped-def]
     qtbot,
     runner: Runner,
-    schema_db: Database,
+    base_db: Database,
     empty_url: str,
     open_db: Callable[..., Database],
     make_scripts: Callable[[str], Path],
@@ -260,10 +263,10 @@ def test_render_the_panel(  # type: ignore[no-untyped-def]
     """Screenshots (TENANTRY_SCREENSHOTS=dir keeps them): history, previews, drift, problems."""
     out = Path(os.environ.get("TENANTRY_SCREENSHOTS", tmp_path))
     out.mkdir(parents=True, exist_ok=True)
-    panel = _panel(qtbot, runner, schema_db, make_scripts("two_steps"))
+    panel = _panel(qtbot, runner, base_db, make_scripts("two_steps"))
     _preview(qtbot, panel, "upgrade_head")
     _confirm(qtbot, panel)
-    with schema_db.engine.begin() as connection:
+    with base_db.engine.begin() as connection:
         connection.execute(text('ALTER TABLE "user" ADD COLUMN nickname text'))
         connection.execute(text('ALTER TABLE "user" ALTER COLUMN status TYPE bigint'))
     with qtbot.waitSignal(panel.drift_loaded, timeout=WAIT):
@@ -287,8 +290,8 @@ def test_render_the_panel(  # type: ignore[no-untyped-def]
 
 
 def test_history_model_passes_qtmodeltester(  # type: ignore[no-untyped-def]
-    qtbot, qtmodeltester, runner: Runner, schema_db: Database, make_scripts: Callable[[str], Path]
+    qtbot, qtmodeltester, runner: Runner, base_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
-    panel = _panel(qtbot, runner, schema_db, make_scripts("branches"))
+    panel = _panel(qtbot, runner, base_db, make_scripts("branches"))
     assert panel.model.rowCount() == 3
     qtmodeltester.check(panel.model, force_py=True)

@@ -17,6 +17,8 @@ from desktop.services import migration_plan, migration_run, migrations
 from desktop.services.database import Database
 from desktop.services.migrations import Action, RevisionState
 
+from .conftest import below_head
+
 
 def _revisions(db: Database) -> tuple[str, ...]:
     with db.engine.connect() as connection:
@@ -45,9 +47,9 @@ def test_status_of_an_empty_database(
 
 
 def test_status_marks_applied_and_pending(
-    schema_db: Database, make_scripts: Callable[[str], Path]
+    base_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
-    now = migrations.status(schema_db, scripts=make_scripts("two_steps"))
+    now = migrations.status(base_db, scripts=make_scripts("two_steps"))
     assert now.current == ("0001",)
     states = {r.revision: r.state for r in now.history}
     assert states == {"0001": RevisionState.APPLIED, "0002": RevisionState.PENDING}
@@ -59,7 +61,8 @@ def test_preview_of_upgrade_from_empty_has_the_create_tables(empty_db: Database)
     for table in ("organization", '"user"', "plugin", "alembic_version"):
         assert f"CREATE TABLE {table}" in plan.sql
     assert plan.start == () and plan.end == tuple(migrate.head_revisions())
-    assert len(plan.steps) == 1 and "CREATE TABLE plugin" in plan.steps[0].sql
+    revisions = list(migrate.script_directory().walk_revisions())
+    assert len(plan.steps) == len(revisions) and "CREATE TABLE plugin" in plan.steps[0].sql
     assert not plan.drops_data
     assert _tables(empty_db) == set(), "a preview must not touch the database"
 
@@ -118,19 +121,19 @@ def test_upgrade_to_a_chosen_revision(
 
 
 def test_a_failing_revision_leaves_the_database_unchanged(
-    schema_db: Database, make_scripts: Callable[[str], Path]
+    base_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     scripts = make_scripts("failing")
-    plan = migration_plan.plan(schema_db, Action.UPGRADE, scripts=scripts)
+    plan = migration_plan.plan(base_db, Action.UPGRADE, scripts=scripts)
     assert "CREATE TABLE half_done" in plan.sql
     lines: list[str] = []
     with pytest.raises(migrations.MigrationFailed) as caught:
-        migration_run.run(schema_db, plan, scripts=scripts, on_log=lines.append)
+        migration_run.run(base_db, plan, scripts=scripts, on_log=lines.append)
     assert "no_such_function_tenantry_test" in caught.value.message
     assert "0002" in caught.value.message and "rolled back" in caught.value.message
-    assert _revisions(schema_db) == ("0001",)
-    assert "half_done" not in _tables(schema_db)
-    with schema_db.engine.connect() as connection:
+    assert _revisions(base_db) == ("0001",)
+    assert "half_done" not in _tables(base_db)
+    with base_db.engine.connect() as connection:
         columns = {c["name"] for c in inspect(connection).get_columns("organization")}
     assert "note" not in columns
     assert any("CREATE TABLE half_done" in line for line in lines)
@@ -138,38 +141,38 @@ def test_a_failing_revision_leaves_the_database_unchanged(
 
 
 def test_multiple_heads_are_explained(
-    schema_db: Database, make_scripts: Callable[[str], Path]
+    base_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
-    now = migrations.status(schema_db, scripts=make_scripts("branches"))
+    now = migrations.status(base_db, scripts=make_scripts("branches"))
     assert now.multiple_heads and set(now.heads) == {"0002a", "0002b"}
     assert len(now.problems) == 1
     assert "2 heads" in now.problems[0] and "merge" in now.problems[0]
-    plan = migration_plan.plan(schema_db, Action.UPGRADE, scripts=make_scripts("branches"))
+    plan = migration_plan.plan(base_db, Action.UPGRADE, scripts=make_scripts("branches"))
     assert {s.revision for s in plan.steps} == {"0002a", "0002b"}
     assert any("2 heads" in w for w in plan.warnings)
 
 
 def test_an_unknown_revision_is_explained_and_only_stamp_is_allowed(
-    schema_db: Database, make_scripts: Callable[[str], Path]
+    base_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     ahead = make_scripts("ahead")
     migration_run.run(
-        schema_db, migration_plan.plan(schema_db, Action.UPGRADE, scripts=ahead), scripts=ahead
+        base_db, migration_plan.plan(base_db, Action.UPGRADE, scripts=ahead), scripts=ahead
     )
-    assert _revisions(schema_db) == ("0003",)
-    now = migrations.status(schema_db)  # the app's real scripts know 0001 only
-    assert now.unknown_current == ("0003",)
+    assert _revisions(base_db) == ("9003",)
+    now = migrations.status(base_db)  # the app's real scripts do not know 9003
+    assert now.unknown_current == ("9003",)
     assert "ahead of the app's migration scripts" in now.problems[0]
     assert all(r.state is RevisionState.UNKNOWN for r in now.history)
     for action in (Action.UPGRADE, Action.DOWNGRADE):
         with pytest.raises(migrations.MigrationRefused, match="does not know"):
-            migration_plan.plan(schema_db, action)
-    stamp = migration_plan.plan(schema_db, Action.STAMP, "0001")
+            migration_plan.plan(base_db, action)
+    stamp = migration_plan.plan(base_db, Action.STAMP, "0001")
     assert "DELETE FROM alembic_version" in stamp.sql
     assert any("only rewrites the alembic_version" in w for w in stamp.warnings)
-    migration_run.run(schema_db, stamp)
-    assert _revisions(schema_db) == ("0001",)
-    assert "newer_feature" in _tables(schema_db), "stamping never changes the schema"
+    migration_run.run(base_db, stamp)
+    assert _revisions(base_db) == ("0001",)
+    assert "newer_feature" in _tables(base_db), "stamping never changes the schema"
 
 
 def test_stamp_preview_and_run(empty_db: Database) -> None:
@@ -200,7 +203,7 @@ def test_read_only_database_refuses_every_action(
     plan = migration_plan.plan(writable, Action.DOWNGRADE)
     with pytest.raises(migrations.MigrationRefused, match="read-only"):
         migration_run.run(db, plan)
-    assert _revisions(db) == ("0001",)
+    assert _revisions(db) == tuple(migrate.head_revisions())
 
 
 def test_production_needs_the_typed_database_name(
@@ -213,20 +216,20 @@ def test_production_needs_the_typed_database_name(
         with pytest.raises(migrations.MigrationRefused, match="type its name") as caught:
             migration_run.run(db, plan, confirmation=typed)
         assert caught.value.field == "confirmation"
-    assert _revisions(db) == ("0001",)
+    assert _revisions(db) == tuple(migrate.head_revisions())
     migration_run.run(db, plan, confirmation=db.info.database)
-    assert _revisions(db) == ()
+    assert _revisions(db) == below_head()
 
 
 def test_a_database_that_moved_since_the_preview_is_refused(
-    schema_db: Database, make_scripts: Callable[[str], Path]
+    base_db: Database, make_scripts: Callable[[str], Path]
 ) -> None:
     scripts = make_scripts("two_steps")
-    plan = migration_plan.plan(schema_db, Action.UPGRADE, scripts=scripts)
-    with schema_db.engine.begin() as connection:
+    plan = migration_plan.plan(base_db, Action.UPGRADE, scripts=scripts)
+    with base_db.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     with pytest.raises(migrations.MigrationRefused, match="moved since the preview"):
-        migration_run.run(schema_db, plan, scripts=scripts)
+        migration_run.run(base_db, plan, scripts=scripts)
 
 
 def test_tables_without_history_are_explained(
@@ -267,4 +270,18 @@ def test_scripts_are_found_from_the_installed_package_in_another_directory(
     location, numbers = result.stdout.strip().splitlines()
     assert not Path(location).is_relative_to(tmp_path)
     assert (Path(location) / "env.py").exists()
-    assert numbers == "('0001',) ('0001',) 1"
+    heads = tuple(migrate.head_revisions())
+    assert numbers == f"{heads} {heads} 1"
+
+
+def test_a_run_is_recorded_in_the_audit_trail_when_it_exists(empty_db: Database) -> None:
+    from desktop.services import audit
+
+    result = migration_run.run(empty_db, migration_plan.plan(empty_db, Action.UPGRADE))
+    (entry,) = audit.entries(empty_db, entity="schema")
+    assert entry.action == "migration: upgrade"
+    assert entry.before == {"revisions": []}
+    assert entry.after["revisions"] == list(result.after)
+    # Going below the revision that creates the audit trail still works (nothing to record).
+    migration_run.run(empty_db, migration_plan.plan(empty_db, Action.DOWNGRADE, "base"))
+    assert _revisions(empty_db) == ()

@@ -1,6 +1,6 @@
 """Add organization.note (test-only)
 
-Revision ID: 0002
+Revision ID: 9002
 Revises: 0001
 Create Date: 2026-11-29 09:30:00.000000
 """
@@ -8,7 +8,7 @@ Create Date: 2026-11-29 09:30:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
+revision = "9002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

@@ -1,15 +1,15 @@
 """A newer release's revision (test-only)
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 9003
+Revises: 9002
 Create Date: 2026-11-29 09:33:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "9003"
+down_revision = "9002"
 branch_labels = None
 depends_on = None
 
