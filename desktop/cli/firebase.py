@@ -9,7 +9,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -17,7 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from desktop.core.errors import KnownError
-from desktop.services.database import open_database
+from desktop.services.connect import Connector, open_profile, resolve_password
+from desktop.services.database import Database, open_database
+from desktop.services.firebase import profile_settings
 from desktop.services.firebase.client import connect
 from desktop.services.firebase.drift import Category, DriftReport, build_report
 from desktop.services.firebase.settings import (
@@ -35,18 +37,14 @@ SHOWN_PER_CATEGORY = 20
 
 @dataclass(frozen=True)
 class Target:
-    """A database and the Firebase project its users sign in with.
+    """A database (opened on demand) and the Firebase project its users sign in with.
 
-    Built from explicit flags today; `--profile NAME` will resolve a saved profile (its
-    URL, and the service-account JSON from the keyring) into this same object.
+    Built from explicit flags, or from a saved profile (its connection and password, and its
+    Firebase emulator address or service-account key from the keyring).
     """
 
-    database_url: str
+    open: Callable[[], Database]
     firebase: FirebaseSettings
-
-    @property
-    def database_label(self) -> str:
-        return make_url(self.database_url).render_as_string(hide_password=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,8 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get(DATABASE_URL_ENV),
         help=f"SQLAlchemy URL of the database (default: ${DATABASE_URL_ENV})",
     )
-    drift.add_argument("--project", metavar="ID", required=True, help="Firebase project id")
-    how = drift.add_mutually_exclusive_group(required=True)
+    drift.add_argument(
+        "--profile", metavar="NAME", help="a saved profile (its database and Firebase settings)"
+    )
+    drift.add_argument("--project", metavar="ID", help="Firebase project id")
+    how = drift.add_mutually_exclusive_group()
     how.add_argument("--emulator", metavar="HOST:PORT", help="use the Firebase Auth emulator")
     how.add_argument(
         "--credentials", metavar="FILE", help="service-account key file (JSON) of the project"
@@ -84,15 +85,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resolve_target(args: argparse.Namespace) -> Target:
-    """Flags to a Target (the place a future `--profile` plugs in)."""
+    """Flags, or a saved profile, to a Target."""
+    if not 0.5 <= args.timeout <= 120:
+        raise KnownError("--timeout must be between 0.5 and 120 seconds.")
+    if args.profile:
+        return _profile_target(args)
+    if not args.project or not (args.emulator or args.credentials):
+        raise KnownError(
+            "Give --profile NAME, or --project ID with --emulator HOST:PORT or --credentials FILE."
+        )
     if not args.database_url:
         raise KnownError(f"Give --database-url (or set {DATABASE_URL_ENV}).")
     try:
         make_url(args.database_url)
     except ArgumentError:
         raise KnownError("--database-url is not a database URL.") from None
-    if not 0.5 <= args.timeout <= 120:
-        raise KnownError("--timeout must be between 0.5 and 120 seconds.")
     if args.emulator:
         settings = emulator_settings(args.project, args.emulator, http_timeout_s=args.timeout)
     else:
@@ -101,13 +108,33 @@ def resolve_target(args: argparse.Namespace) -> Target:
             project_id=args.project,
             http_timeout_s=args.timeout,
         )
-    return Target(database_url=args.database_url, firebase=settings)
+    url = args.database_url
+    label = make_url(url).render_as_string(hide_password=True)
+    return Target(
+        open=lambda: open_database(url, label=label, environment="cli", read_only=True),
+        firebase=settings,
+    )
+
+
+def _profile_target(args: argparse.Namespace) -> Target:
+    if args.project or args.emulator or args.credentials or args.database_url_given:
+        raise KnownError(
+            "--profile takes its database and Firebase settings from the profile; "
+            "leave out --database-url, --project, --emulator and --credentials."
+        )
+    connector = Connector()
+    profile = connector.store.get(args.profile)
+    settings = profile_settings.settings_for(profile, http_timeout_s=args.timeout)
+
+    def opener() -> Database:
+        creds = resolve_password(profile, connector.secrets, connector.session)
+        return open_profile(profile, creds.password)
+
+    return Target(open=opener, firebase=settings)
 
 
 def run_drift(target: Target, *, as_json: bool, out: TextIO) -> int:
-    database = open_database(
-        target.database_url, label=target.database_label, environment="cli", read_only=True
-    )
+    database = target.open()
     client = connect(target.firebase)
     try:
         report = build_report(database.engine, client)
@@ -144,6 +171,7 @@ def _print_text(report: DriftReport, out: TextIO) -> None:
 
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
+    args.database_url_given = any(a.startswith("--database-url") for a in argv)
     try:
         target = resolve_target(args)
         return run_drift(target, as_json=args.json, out=sys.stdout)

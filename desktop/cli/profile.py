@@ -25,6 +25,7 @@ from desktop.core.profiles import (
 )
 from desktop.core.secrets import SecretStoreError
 from desktop.services.connect import Connector
+from desktop.services.firebase import profile_settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -104,6 +105,15 @@ def _settings(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
         default=None,
         help="sessions start read-only (PostgreSQL refuses writes)",
     )
+    parser.add_argument("--firebase-project", metavar="ID", help="Firebase project id")
+    parser.add_argument(
+        "--firebase-emulator", metavar="HOST:PORT", help="use a Firebase Auth emulator"
+    )
+    parser.add_argument(
+        "--firebase-credentials",
+        metavar="FILE",
+        help="service-account key (JSON) to import into the OS keyring",
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -117,6 +127,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "application_name",
         "environment",
         "read_only",
+        "firebase_project",
+        "firebase_emulator",
     )
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
@@ -146,13 +158,28 @@ def _add(args: argparse.Namespace, connector: Connector, out: TextIO, stdin: Tex
     )
     if connector.store.exists(profile.name):
         raise ProfileError(f"A profile named {profile.name!r} already exists.", field="name")
+    profile_settings.check(profile)
+    key_file = args.firebase_credentials
+    if key_file and profile.firebase_emulator:
+        raise ProfileError("Give either --firebase-emulator or --firebase-credentials, not both.")
+    if key_file:
+        # Validate the key before writing anything: no half-made profile.
+        profile_settings.settings_for_key_file(profile, key_file)
+        profile_settings.key_store().check()
     password = _read_password(stdin) if args.password_stdin else None
     if password is not None:
         connector.secrets.check()  # before writing anything: no half-made profile
     connector.store.add(profile)
     if password is not None:
         connector.secrets.set(profile.name, password)
-    saved = " (password saved in the system keyring)" if password is not None else ""
+    if key_file:
+        profile_settings.import_key(profile, key_file)
+    notes = []
+    if password is not None:
+        notes.append("password saved in the system keyring")
+    if key_file:
+        notes.append("Firebase key saved in the system keyring")
+    saved = f" ({'; '.join(notes)})" if notes else ""
     print(f"Added profile {profile.name!r}: {profile.address}{saved}", file=out)
     return EXIT_OK
 
@@ -198,6 +225,10 @@ def _test(args: argparse.Namespace, connector: Connector, out: TextIO, stdin: Te
 
 def _remove(args: argparse.Namespace, connector: Connector, out: TextIO, stdin: TextIO) -> int:
     problem = connector.remove(args.name)
+    try:
+        profile_settings.key_store().delete(args.name)
+    except KnownError as exc:
+        problem = problem or exc.message
     print(f"Removed profile {args.name!r}.", file=out)
     if problem:
         raise KnownError(problem)

@@ -57,6 +57,10 @@ class Profile:
     application_name: str = "Tenantry"
     environment: str = "development"
     read_only: bool = False
+    # Firebase Authentication for this database's users: a project, and either an emulator
+    # address or a service-account key kept in the OS keyring (never in this file).
+    firebase_project: str = ""
+    firebase_emulator: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -198,6 +202,17 @@ def validate(profile: Profile) -> Profile:
         )
     if not isinstance(profile.read_only, bool):
         raise ProfileError("Read-only must be true or false.", field="read_only")
+    for key, label in (
+        ("firebase_project", "Firebase project"),
+        ("firebase_emulator", "Firebase emulator"),
+    ):
+        value = getattr(profile, key)
+        if not isinstance(value, str) or _has_control(value) or len(value) > 255:
+            raise ProfileError(f"{label} must be a short line of text.", field=key)
+    if profile.firebase_emulator and not profile.firebase_project:
+        raise ProfileError(
+            "A Firebase emulator needs the project id too.", field="firebase_project"
+        )
     return profile
 
 
