@@ -145,7 +145,8 @@ def print_report(report: dict[str, object]) -> None:
         print(f"  .deb build  {report['deb_build_s']:>8} s  (stage + dpkg-deb)")
     for other in ("xz", "zstd"):
         if f"deb_{other}_bytes" in report:
-            print(f"  .deb {other:<5}  {mib(f'deb_{other}_bytes'):>10}  {report[f'deb_{other}_s']} s")
+            size, seconds = mib(f"deb_{other}_bytes"), report[f"deb_{other}_s"]
+            print(f"  .deb {other:<5}  {size:>10}  {seconds} s")
 
 
 if __name__ == "__main__":

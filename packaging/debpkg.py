@@ -110,7 +110,7 @@ def control_text(meta: Metadata, installed_kib: int) -> str:
 def _normalize_modes(root: Path) -> None:
     """0755 for folders and executables, 0644 for the rest: whoever runs the app (and the
     `nobody` account the embedded server uses under root) can read and traverse it."""
-    for folder, dirs, files in os.walk(root):
+    for folder, _dirs, files in os.walk(root):
         os.chmod(folder, 0o755)
         for name in files:
             path = Path(folder, name)
@@ -161,7 +161,8 @@ def build_deb(staging: Path, output: Path, compression: str = "zstd") -> Path:
     """`dpkg-deb --build` the staged tree into `output` (a .deb path)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["dpkg-deb", "--root-owner-group", f"-Z{compression}", "--build", str(staging), str(output)],
+        ["dpkg-deb", "--root-owner-group", f"-Z{compression}", "--build", str(staging)]
+        + [str(output)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -198,7 +199,7 @@ def system_libraries(bundle: Path) -> tuple[set[str], str]:
         needed.update(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out))
         for major, minor in re.findall(r"Name: GLIBC_(\d+)\.(\d+)", out):
             newest = max(newest, (int(major), int(minor)))
-    for folder, _, files in os.walk(bundle):
+    for _folder, _, files in os.walk(bundle):
         carried.update(files)  # symlinked sonames count as carried
     return needed - carried, f"{newest[0]}.{newest[1]}"
 
