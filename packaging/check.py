@@ -85,24 +85,30 @@ class Check:
         return env
 
     def run(
-        self, args: Sequence[str], **kwargs: object
+        self, args: Sequence[str], env: dict[str, str] | None = None, as_user: int | None = None
     ) -> tuple[subprocess.CompletedProcess[str], float]:
+        """Run `args` from the temp folder (not the repository: nothing may come from the
+        source tree), offscreen, with TENANTRY_HOME there; optionally as another uid."""
         started = time.perf_counter()
+        account = pwd.getpwuid(as_user) if as_user is not None else None
         try:
             result = subprocess.run(
                 list(args),
                 capture_output=True,
                 text=True,
-                cwd=self.home,  # not the repository: nothing may come from the source tree
+                cwd=self.home,
                 timeout=RUN_TIMEOUT_S,
-                **{"env": self.env(), **kwargs},  # type: ignore[arg-type]
+                env=env or self.env(),
+                user=account.pw_uid if account else None,
+                group=account.pw_gid if account else None,
+                extra_groups=[] if account else None,
             )
         except subprocess.TimeoutExpired as exc:
             result = subprocess.CompletedProcess(list(args), -1, "", f"timed out: {exc}")
         return result, time.perf_counter() - started
 
-    def expect_success(self, what: str, args: Sequence[str], **kwargs: object) -> float | None:
-        result, seconds = self.run(args, **kwargs)
+    def expect_success(self, what: str, args: Sequence[str]) -> float | None:
+        result, seconds = self.run(args)
         if result.returncode != 0:
             detail = (result.stderr.strip() or result.stdout.strip())[-1500:]
             self.fail(f"{what} exited {result.returncode}: {detail}")
@@ -174,10 +180,7 @@ def check_nobody_can_run_postgres(check: Check, bundle: Path) -> None:
     if os.geteuid() != 0:
         check.ok("not root: the embedded server runs as this user (no `nobody` check)")
         return
-    nobody = pwd.getpwnam("nobody")
-    result, _ = check.run(
-        [str(postgres), "--version"], user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[]
-    )
+    result, _ = check.run([str(postgres), "--version"], as_user=pwd.getpwnam("nobody").pw_uid)
     if result.returncode != 0:
         blocked = [str(p) for p in postgres.parents if not p.stat().st_mode & 0o001]
         check.fail(
