@@ -8,8 +8,10 @@ zstd is the default: every system new enough for the bundle (glibc >= 2.36: Debi
 Ubuntu 22.10 and later) has a dpkg that reads it, and it keeps the CI check fast.
 
 Needs the `package` extra (`pip install -e '.[package]'`) and, for the .deb, dpkg-deb and
-readelf (Debian: dpkg, binutils). Writes dist/tenantry/ (the one-folder bundle), the .deb
-and dist/build-report.json (what packaging/check.py reads and CI prints).
+readelf (Debian: dpkg, binutils). Writes dist/tenantry/ (the one-folder bundle; on macOS
+also dist/Tenantry.app), the .deb (Linux only) and dist/build-report.json (what
+packaging/check.py reads and CI prints). The Windows installer and the macOS disk image
+are made from the bundle by packaging/windows/tenantry.iss and packaging/macos/make_dmg.sh.
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.skip_bundle:
         report["bundle_build_s"] = round(build_bundle(args.clean), 1)
-    if not (BUNDLE / debpkg.PACKAGE).exists():
+    exe = BUNDLE / (debpkg.PACKAGE + (".exe" if sys.platform == "win32" else ""))
+    if not exe.exists():
         print(f"build.py: no bundle in {BUNDLE}", file=sys.stderr)
         return 1
     report["bundle"] = str(BUNDLE)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-import pwd
 import shutil
 import socket
 import stat
@@ -25,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import EmbeddedServerError
+
+if sys.platform != "win32":  # the window (and --smoke) must still import on Windows
+    import pwd
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,8 @@ class _RunAs:
 
     @classmethod
     def for_current_process(cls) -> _RunAs:
+        if sys.platform == "win32":
+            raise EmbeddedServerError("The demo database is not available on Windows yet.")
         if os.geteuid() != 0:
             entry = pwd.getpwuid(os.geteuid())
             return cls(entry.pw_uid, entry.pw_gid, entry.pw_name)
