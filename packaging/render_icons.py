@@ -46,7 +46,7 @@ def render(
         renderer.render(painter)
         painter.end()
         path = target / png_name(size)
-        if not image.save(str(path), b"PNG"):
+        if not image.save(str(path)):  # PNG, from the suffix
             raise SystemExit(f"could not write {path}")
         written.append(path)
     return written

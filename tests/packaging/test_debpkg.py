@@ -9,8 +9,15 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from packaging_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def debpkg() -> ModuleType:
+    return load_script("debpkg")
+
 
 needs_dpkg = pytest.mark.skipif(
     shutil.which("dpkg-deb") is None and os.environ.get("CI") != "true",

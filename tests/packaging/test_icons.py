@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+from packaging_scripts import load_script
 from PySide6.QtGui import QImage, QImageReader
 
 from desktop.core.resources import icon_path, resources_dir
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def render_icons() -> ModuleType:
+    return load_script("render_icons")
 
 
 def test_committed_renders_have_their_sizes(render_icons: ModuleType, qapp: object) -> None:

@@ -1,5 +1,6 @@
 """Load the scripts under packaging/ as modules (that folder is not a package: its name
-would shadow the `packaging` library)."""
+would shadow the `packaging` library). Not a conftest.py: test modules import
+`conftest` by name (tests/conftest.py), and a second one here would shadow it."""
 
 from __future__ import annotations
 
@@ -8,14 +9,12 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 PACKAGING = Path(__file__).resolve().parents[2] / "packaging"
 
 
 def load_script(name: str) -> ModuleType:
-    if str(PACKAGING) not in sys.path:
-        sys.path.insert(0, str(PACKAGING))  # build.py and check.py import debpkg
+    """packaging/<name>.py as a module (not on sys.path: build.py and check.py there would
+    shadow other modules)."""
     spec = importlib.util.spec_from_file_location(
         f"tenantry_packaging_{name}", PACKAGING / f"{name}.py"
     )
@@ -24,13 +23,3 @@ def load_script(name: str) -> ModuleType:
     sys.modules[spec.name] = module  # dataclasses look their module up while defining
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="session")
-def debpkg() -> ModuleType:
-    return load_script("debpkg")
-
-
-@pytest.fixture(scope="session")
-def render_icons() -> ModuleType:
-    return load_script("render_icons")
