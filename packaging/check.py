@@ -5,7 +5,8 @@
 
 1. packaging/build.py builds the one-folder bundle and the .deb.
 2. The frozen `tenantry --version`, `--smoke` (timed) and `--demo --smoke` run offscreen
-   from another folder, with TENANTRY_HOME in a temporary folder.
+   from another folder, with TENANTRY_HOME in a temporary folder; `--smoke` also runs on
+   a real X server (Xvfb) through the bundled xcb plugin.
 3. `tenantry-selfcheck --keyring-roundtrip` stores a secret through the frozen keyring
    backends in a real Secret Service (gnome-keyring in a private D-Bus session), and
    `secret-tool` (another client) reads it back.
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import pwd
+import select
 import shutil
 import statistics
 import subprocess
@@ -81,7 +83,8 @@ class Check:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "TENANTRY_"))}
-        env.update(QT_QPA_PLATFORM="offscreen", TENANTRY_HOME=str(self.home / "home"), **extra)
+        env.update(QT_QPA_PLATFORM="offscreen", TENANTRY_HOME=str(self.home / "home"))
+        env.update(extra)
         return env
 
     def run(
@@ -191,15 +194,57 @@ def check_nobody_can_run_postgres(check: Check, bundle: Path) -> None:
         check.ok(f"`nobody` runs the bundle's postgres: {result.stdout.strip()}")
 
 
+def _missing_tool(check: Check, tools: Sequence[str], purpose: str) -> bool:
+    """True (and a failure under CI, a skip elsewhere) when one of `tools` is missing."""
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if not missing:
+        return False
+    message = f"no {purpose} (missing {', '.join(missing)})"
+    if os.environ.get("CI", "").lower() == "true":
+        check.fail(message)
+    else:
+        print(f"skip: {message}")
+    return True
+
+
+def check_x11(check: Check, bundle: Path) -> None:
+    """`--smoke` on a real X server (Xvfb) through the bundled xcb platform plugin: what
+    desktop users get, which offscreen does not exercise."""
+    if _missing_tool(check, ["Xvfb"], "X server to run the frozen app on"):
+        return
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], 20)
+        display = os.read(read_end, 32).decode().strip() if ready else ""
+        if not display:
+            check.fail("Xvfb did not start")
+            return
+        result, seconds = check.run(
+            [str(bundle / "tenantry"), "--smoke"],
+            env=check.env(QT_QPA_PLATFORM="xcb", DISPLAY=f":{display}"),
+        )
+        if result.returncode != 0:
+            detail = (result.stderr.strip() or result.stdout.strip())[-1500:]
+            check.fail(f"frozen --smoke on X11 (xcb) exited {result.returncode}: {detail}")
+        else:
+            check.ok(f"frozen --smoke on X11 (Xvfb, xcb plugin) ({seconds:.2f} s)")
+            check.figures["x11_smoke_s"] = round(seconds, 2)
+    finally:
+        os.close(read_end)
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+
+
 def check_keyring(check: Check, bundle: Path) -> None:
     tools = ("dbus-run-session", "gnome-keyring-daemon", "secret-tool", "dbus-send")
-    missing = [tool for tool in tools if shutil.which(tool) is None]
-    if missing:
-        message = f"no Secret Service to test the frozen keyring with (missing {missing})"
-        if os.environ.get("CI", "").lower() == "true":
-            check.fail(message)
-        else:
-            print(f"skip: {message}")
+    if _missing_tool(check, tools, "Secret Service to test the frozen keyring with"):
         return
     probe = f"probe-{os.getpid()}"
     data_home = check.home / "xdg-data"
@@ -301,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         if not check.failures:
             check_sizes(check, report)
             check_frozen(check, BUNDLE)
+            check_x11(check, BUNDLE)
             check_keyring(check, BUNDLE)
             check_deb(check, report)
     finally:
