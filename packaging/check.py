@@ -10,7 +10,8 @@
 3. `tenantry-selfcheck --keyring-roundtrip` stores a secret through the frozen keyring
    backends in a real Secret Service (gnome-keyring in a private D-Bus session), and
    `secret-tool` (another client) reads it back.
-4. The .deb's metadata and file list are checked; its payload (`dpkg -x`) runs `--smoke`.
+4. The .deb's metadata and file list are checked; its payload (`dpkg -x`) runs `--smoke`
+   and `--demo --smoke` (with its own PostgreSQL).
 5. Budgets: bundle <= 250 MiB, .deb <= 100 MiB, frozen --smoke <= 2 s (median of 3 after
    a warm-up), the whole check <= 5 minutes. As root the embedded PostgreSQL runs as
    `nobody`: the check proves `nobody` can run the bundle's `postgres`.
@@ -323,11 +324,14 @@ def check_deb(check: Check, report: dict[str, object]) -> None:
         check.fail(f"dpkg -x failed: {result.stderr.strip()}")
         return
     os.chmod(payload, 0o755)
-    seconds = check.expect_success(
-        ".deb payload --smoke", [str(payload / "opt" / "tenantry" / "tenantry"), "--smoke"]
-    )
+    exe = payload / "opt" / "tenantry" / "tenantry"
+    seconds = check.expect_success(".deb payload --smoke", [str(exe), "--smoke"])
     if seconds is not None:
         check.figures["deb_payload_smoke_s"] = round(seconds, 2)
+    # The installed layout's own PostgreSQL (links between its libraries survived dpkg).
+    check.expect_success(
+        ".deb payload --demo --reset --smoke", [str(exe), "--demo", "--reset", "--smoke"]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
