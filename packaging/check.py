@@ -318,6 +318,17 @@ def check_deb(check: Check, report: dict[str, object]) -> None:
     if len(check.failures) == failures_before:
         check.ok(f".deb metadata and file list ({fields.get('Version')})")
 
+    if shutil.which("apt-get"):  # would apt install it here? (its Depends resolve)
+        sim = subprocess.run(
+            ["apt-get", "install", "--simulate", "-y", str(deb.resolve())],
+            capture_output=True,
+            text=True,
+        )
+        if sim.returncode != 0 or "Inst tenantry" not in sim.stdout:
+            check.fail(f"apt-get install --simulate of the .deb failed: {sim.stderr[-800:]}")
+        else:
+            check.ok("apt-get install --simulate resolves the .deb's Depends")
+
     payload = check.home / "deb-root"
     result = subprocess.run(["dpkg", "-x", str(deb), str(payload)], capture_output=True, text=True)
     if result.returncode != 0:
