@@ -56,3 +56,14 @@ def test_locator_finds_the_icon() -> None:
     assert resources_dir().name == "resources"
     assert icon_path().suffix == ".svg" and icon_path().is_file()
     assert icon_path(48).is_file()
+
+
+def test_app_icon_has_every_render(qapp: object) -> None:
+    from PySide6.QtCore import QSize
+
+    from desktop.ui.application import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull()
+    assert icon.availableSizes() == [QSize(s, s) for s in (16, 32, 48, 64, 128, 256)]
+    assert not icon.pixmap(32, 32).toImage().isNull()
