@@ -23,7 +23,6 @@ AppName=Tenantry
 AppVersion={#AppVersion}
 AppVerName=Tenantry {#AppVersion}
 AppPublisher=Tenantry
-VersionInfoVersion={#AppVersion}
 DefaultDirName={autopf}\Tenantry
 DefaultGroupName=Tenantry
 DisableProgramGroupPage=yes
