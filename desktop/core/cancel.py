@@ -26,9 +26,17 @@ class CancelToken:
         return self._cancelled
 
     def cancel(self) -> None:
+        self.mark()
+        self.stop_running()
+
+    def mark(self) -> None:
+        """Flag the job as cancelled: its next query will not start."""
+        self._cancelled = True
+
+    def stop_running(self) -> None:
+        """Ask the server to cancel the query running under this token, if any (network I/O)."""
         with self._lock:
-            self._cancelled = True
-            hook = self._cancel_running
+            hook = self._cancel_running if self._cancelled else None
         if hook is not None:
             hook()
 

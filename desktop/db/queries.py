@@ -222,7 +222,10 @@ def _beyond(
         )
         null_part = and_(sort.expr.is_(None), id_cond)
         return or_(null_part, sort.expr.is_not(None)) if descending else null_part
-    pair, bound = tuple_(sort.expr, id_column), tuple_(literal(value, sort.expr.type), literal(row_id))
+    pair, bound = (
+        tuple_(sort.expr, id_column),
+        tuple_(literal(value, sort.expr.type), literal(row_id)),
+    )
     if descending:
         cond = pair <= bound if inclusive else pair < bound
         return cond
@@ -317,3 +320,51 @@ class Explain(Executable, ClauseElement):
 @compiles(Explain, "postgresql")
 def _compile_explain(element: Explain, compiler: Any, **kw: Any) -> str:
     return "EXPLAIN (FORMAT JSON) " + str(compiler.process(element.statement, **kw))
+
+
+def _status_label() -> Any:
+    return case((User.status == 1, "active"), (User.status == 2, "inactive"), else_="deleted")
+
+
+EXPORT_COLUMNS: dict[str, Any] = {
+    "users": lambda: [
+        User.id.label("id"),
+        User.name.label("name"),
+        User.email.label("email"),
+        User.organization_id.label("organization_id"),
+        Organization.name.label("organization"),
+        _status_label().label("status"),
+        User.is_system.label("is_system"),
+        User.firebase_id.label("firebase_id"),
+        User.date_joined.label("date_joined"),
+        User.last_login.label("last_login"),
+    ],
+    "plugins": lambda: [
+        Plugin.id.label("id"),
+        Plugin.title.label("title"),
+        Plugin.data_source.label("data_source"),
+        Plugin.organization_id.label("organization_id"),
+        Organization.name.label("organization"),
+        # Never the secrets themselves: the names of the credential fields only.
+        MASKED_CREDENTIALS.label("credential_keys"),
+        cast(Plugin.properties, Text).label("properties"),
+        Plugin.created_at.label("created_at"),
+    ],
+    "organizations": lambda: [
+        Organization.id.label("id"),
+        Organization.name.label("name"),
+        _user_count().label("users"),
+        _plugin_count().label("plugins"),
+    ],
+}
+
+
+def export(state: ViewState) -> Select[Any]:
+    """Every row of the view (search, filters, sort) with the columns an export writes."""
+    columns = EXPORT_COLUMNS[state.view]()
+    base = select(*columns)
+    if state.view in ("users", "plugins"):
+        table = User if state.view == "users" else Plugin
+        base = base.select_from(table).join(Organization, Organization.id == table.organization_id)
+    sort = sort_of(state)
+    return filtered(state, base).order_by(*_order(sort, ID_COLUMNS[state.view], state.descending))

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from desktop.core import cancel
 from desktop.db.queries import SortKey
 from desktop.db.view_state import ViewState
-from desktop.services.browse import Quantiles, fetch_window, quantiles
+from desktop.services.browse import Quantiles, Total, estimated_total, fetch_window, quantiles
 
 BLOCK = 100
 CHAIN_LIMIT = 20  # blocks read one after another before a jump is cheaper
@@ -172,3 +172,24 @@ def load_blocks(
     if job.total_changed:
         job.result.total = job.total
     return job.result
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A view's first block and its total as known at once (refined later by a count)."""
+
+    first: Block | None
+    total: Total
+    needs_count: bool
+
+
+def open_view(engine: Engine, state: ViewState) -> Opened:
+    """The first block and an instant total: exact when the view fits in one block, the
+    table estimate when unfiltered, else the planner's estimate (then count it)."""
+    win = fetch_window(engine, state, limit=BLOCK)
+    first = Block(0, tuple(win.rows), win.first_key, win.last_key) if win.rows else None
+    if not win.more:
+        return Opened(first, Total(len(win.rows)), needs_count=False)
+    estimate = estimated_total(engine, state)
+    total = Total(max(estimate.value, BLOCK + 1), "about")
+    return Opened(first, total, needs_count=state.is_filtered)
