@@ -111,6 +111,8 @@ def export_view(
             if fmt == "json":
                 out.write(b"\n]\n")
             connection.rollback()
+            if token is not None:
+                token.raise_if_cancelled()  # cancelled at the last moment: still no file
     except BaseException as exc:
         temp.unlink(missing_ok=True)
         token = cancel.current()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.errors import KnownError
+from desktop.core.errors import Cancelled, KnownError
 from desktop.services import export
 from desktop.services.export import ExportResult
 from desktop.ui.runner import Runner
@@ -60,12 +60,12 @@ class ExportPanel(QWidget):
             layout.addWidget(widget)
         self._relay = _Progress(self)
         self._relay.rows.connect(self._on_rows)
-        self._key = f"export:{name}:{id(self)}"
+        self._task: int | None = None
         self._show_running(False)
 
     @property
     def running(self) -> bool:
-        return self.bar.isVisible()
+        return self._task is not None
 
     def choose_and_export(self) -> None:
         path, chosen = QFileDialog.getSaveFileName(
@@ -86,7 +86,7 @@ class ExportPanel(QWidget):
         self.bar.setValue(0)
         self.label.setText(f"Exporting {self.model.total.describe()} rows to {path.name}…")
         self._show_running(True)
-        self.runner.submit(
+        self._task = self.runner.submit(
             partial(
                 export.export_view,
                 database.engine,
@@ -97,15 +97,14 @@ class ExportPanel(QWidget):
             ),
             on_success=self._on_done,
             on_failure=self._on_failed,
-            key=self._key,
             pool="net",
         )
 
     def cancel(self) -> None:
-        if self.runner.cancel(self._key):
-            self._show_running(False)
-            self.label.setText("Export cancelled; no file was written.")
-            self.finished.emit("Export cancelled; no file was written.", "")
+        """Stop the export; how it ended (cancelled, or finished just before) is reported."""
+        if self._task is not None and self.runner.cancel_task(self._task):
+            self.cancel_button.setEnabled(False)
+            self.label.setText("Cancelling…")
 
     def _on_rows(self, rows: int) -> None:
         if rows > self.bar.maximum():
@@ -120,12 +119,20 @@ class ExportPanel(QWidget):
 
     def _on_failed(self, exc: BaseException) -> None:
         self._show_running(False)
+        if isinstance(exc, Cancelled):
+            message = "Export cancelled; no file was written."
+            self.label.setText(message)
+            self.finished.emit(message, "")
+            return
         detail = exc.message if isinstance(exc, KnownError) else str(exc)
         message = f"Export failed: {detail}"
         self.label.setText(message)
         self.finished.emit(message, "")
 
     def _show_running(self, running: bool) -> None:
+        if not running:
+            self._task = None
         self.bar.setVisible(running)
         self.cancel_button.setVisible(running)
+        self.cancel_button.setEnabled(running)
         self.button.setEnabled(not running)

@@ -51,8 +51,9 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(tab, TABLES[name].title)
             tab.organization_requested.connect(self.show_organization)
         self.models = {name: tab.model for name, tab in self.browse_tabs.items()}
-        for widget in (*self.browse_tabs.values(), self.tenants):
-            widget.message.connect(self.statusBar().showMessage)
+        for tab in self.browse_tabs.values():
+            tab.message.connect(self.statusBar().showMessage)
+        self.tenants.message.connect(self.statusBar().showMessage)
         for model in self.models.values():
             model.page_loaded.connect(self._check_first_pages)
             model.load_failed.connect(self.show_error)

@@ -124,6 +124,15 @@ class Runner(QObject):
         self._cancel(pending.token)
         return True
 
+    def cancel_task(self, task_id: int) -> bool:
+        """Cancel one task but still report how it ended: `on_failure(Cancelled)` if the
+        cancel came in time, `on_success` if it had already finished."""
+        pending = self._pending.get(task_id)
+        if pending is None:
+            return False
+        self._cancel(pending.token)
+        return True
+
     def _cancel(self, token: CancelToken) -> None:
         if not token.cancelled:
             token.mark()
@@ -153,12 +162,12 @@ class Runner(QObject):
         self.busy_changed.emit(len(self._pending))
         if pending is None:
             return
-        if not ok and isinstance(payload, Cancelled) and pending.token.cancelled:
-            return
         if pending.key is not None:
             if self._latest.get(pending.key) != task_id:
                 log.debug("Dropping superseded result for %s", pending.key)
                 return
+        if not ok and isinstance(payload, Cancelled) and pending.on_failure is None:
+            return
             del self._latest[pending.key]
         if ok:
             if pending.on_success is not None and _alive(pending.on_success):

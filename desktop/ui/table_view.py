@@ -91,6 +91,8 @@ class BrowseTab(QWidget):
             width = COLUMN_WIDTHS.get(model.column_key(column))
             if width:
                 self.view.setColumnWidth(column, width)
+            if fixed_organization and model.column_key(column) == "organization":
+                self.view.setColumnHidden(column, True)  # the same for every row here
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
 
