@@ -20,7 +20,7 @@ from desktop.db.view_state import ViewState
 from desktop.services.browse import Quantiles, Total, estimated_total, fetch_window, quantiles
 
 BLOCK = 100
-CHAIN_LIMIT = 20  # blocks read one after another before a jump is cheaper
+CHAIN_LIMIT = 3  # blocks read one after another before a jump is cheaper
 
 Row = tuple[Any, ...] | None
 

@@ -41,6 +41,14 @@ SortRole = Qt.ItemDataRole.UserRole + 2  # the native value
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ROLES = frozenset({_DISPLAY, _FOREGROUND, _ALIGN, _TOOLTIP, RowRole, SortRole})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_GRAY = QColor(Qt.GlobalColor.gray)
+
 
 class PagedTableModel(QAbstractTableModel):
     """All rows of one browse view (its search, filters and sort), loaded lazily by block."""
@@ -73,6 +81,8 @@ class PagedTableModel(QAbstractTableModel):
         self._rows = 0
         self._total = Total(0)
         self._blocks: OrderedDict[int, Block] = OrderedDict()
+        self._texts: dict[int, list[tuple[str, ...] | None]] = {}
+        self._display_plan = [(c, self._column_index[c.key]) for c in self._columns]
         self._quantiles: browse.Quantiles | None = None
         self._missing: set[int] = set()
         self._inflight: set[int] = set()
@@ -111,7 +121,7 @@ class PagedTableModel(QAbstractTableModel):
             self._runner.cancel(self._key("open"))
             self.beginResetModel()
             self._rows, self._total = 0, Total(0)
-            self._blocks.clear()
+            self._clear_blocks()
             self.endResetModel()
             return
         self._reload()
@@ -150,11 +160,11 @@ class PagedTableModel(QAbstractTableModel):
             return
         self._opening = False
         self.beginResetModel()
-        self._blocks.clear()
+        self._clear_blocks()
         self._total = opened.total
         self._rows = opened.total.value
         if opened.first is not None:
-            self._blocks[0] = opened.first
+            self._store(opened.first)
         self.endResetModel()
         self.page_loaded.emit(self._rows)
         self.total_changed.emit()
@@ -228,11 +238,11 @@ class PagedTableModel(QAbstractTableModel):
         fresh = set()
         for block in loaded.blocks:
             if block.index * BLOCK < self._rows:
-                self._blocks[block.index] = block
-                self._blocks.move_to_end(block.index)
+                self._store(block)
                 fresh.add(block.index)
         while len(self._blocks) > self._max_blocks:
-            self._blocks.popitem(last=False)
+            evicted, _ = self._blocks.popitem(last=False)
+            self._texts.pop(evicted, None)
         last_column = self.columnCount() - 1
         for index in sorted(fresh | abandoned):
             first = index * BLOCK
@@ -240,12 +250,22 @@ class PagedTableModel(QAbstractTableModel):
             if first <= last:
                 self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
 
+    def _store(self, block: Block) -> None:
+        self._blocks[block.index] = block
+        self._blocks.move_to_end(block.index)
+        self._texts[block.index] = [None] * len(block.rows)
+
+    def _clear_blocks(self) -> None:
+        self._blocks.clear()
+        self._texts.clear()
+
     def _resize(self, rows: int) -> None:
         if rows < self._rows:
             self.beginRemoveRows(QModelIndex(), rows, self._rows - 1)
             self._rows = rows
             for index in [i for i in self._blocks if i * BLOCK >= rows]:
                 del self._blocks[index]
+                self._texts.pop(index, None)
             self.endRemoveRows()
         elif rows > self._rows:
             self.beginInsertRows(QModelIndex(), self._rows, rows - 1)
@@ -295,37 +315,49 @@ class PagedTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row, col = index.row(), index.column()
-        if not index.isValid() or not (0 <= row < self._rows):
+        # Called thousands of times per paint: unknown roles leave at once, display text is
+        # formatted once per row and kept with its block.
+        if role not in _ROLES:
             return None
-        if not (0 <= col < len(self._columns)):
+        row, col = index.row(), index.column()
+        if not (0 <= row < self._rows and 0 <= col < len(self._columns)):
             return None
         block_index = row // BLOCK
         block = self._blocks.get(block_index)
         if block is None:
             self._want(block_index)
-            if role == Qt.ItemDataRole.DisplayRole:
+            if role == _DISPLAY:
                 return PLACEHOLDER if col == 0 else ""
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QColor(Qt.GlobalColor.gray)
+            if role == _FOREGROUND:
+                return _GRAY
             return None
-        self._blocks.move_to_end(block_index)
         offset = row - block_index * BLOCK
         values = block.rows[offset] if offset < len(block.rows) else None
-        column = self._columns[col]
+        if role == _DISPLAY:
+            if values is None:
+                return ""
+            texts = self._texts[block_index]
+            line = texts[offset]
+            if line is None:
+                if col == 0:
+                    self._blocks.move_to_end(block_index)
+                line = texts[offset] = tuple(
+                    display(c.kind, values[i]) for c, i in self._display_plan
+                )
+            return line[col]
         if role == RowRole:
             return values
         if values is None:
-            return "" if role == Qt.ItemDataRole.DisplayRole else None
-        value = values[self._column_index[column.key]]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return display(column.kind, value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind is Kind.INT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column.kind is Kind.MASKED:
-            return "Credentials are hidden. Open the plugin to reveal them deliberately."
+            return None
+        column = self._columns[col]
+        if role == _ALIGN:
+            return _RIGHT if column.kind is Kind.INT else None
+        if role == _TOOLTIP:
+            if column.kind is Kind.MASKED:
+                return "Credentials are hidden. Open the plugin to reveal them deliberately."
+            return None
         if role == SortRole:
-            return value
+            return values[self._column_index[column.key]]
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
