@@ -360,6 +360,13 @@ class PagedTableModel(QAbstractTableModel):
             return values[self._column_index[column.key]]
         return None
 
+    def cell(self, row: int, col: int) -> tuple[str, bool, bool]:
+        """(display text, right-aligned, still loading) of one cell, for the delegate."""
+        index = self.index(row, col)
+        block = self._blocks.get(row // BLOCK)
+        text = self.data(index, _DISPLAY)
+        return (text or "", self._columns[col].kind is Kind.INT, block is None)
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Header click: sort on the server (ties broken by id)."""
         if not (0 <= column < len(self._columns)):

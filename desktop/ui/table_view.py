@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services import browse
 from desktop.services.database import Database
+from desktop.ui.cell_delegate import CellDelegate
 from desktop.ui.export import ExportPanel
 from desktop.ui.filters import FilterBar
 from desktop.ui.runner import Runner
@@ -76,6 +77,7 @@ class BrowseTab(QWidget):
         self.view.setObjectName(f"{name}Table")
         self.view.setAccessibleName(f"{model.spec.title} table")
         self.view.setModel(model)
+        self.view.setItemDelegate(CellDelegate(model))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)

@@ -194,6 +194,15 @@ class Gui:
             self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 2)
             time.sleep(0.0002)
 
+    def off_the_clock(self, fn: Callable[[], Any]) -> Any:
+        """Run the benchmark's own work (bare psycopg2 timings) outside the stall figure."""
+        self.heartbeat.stop()
+        try:
+            return fn()
+        finally:
+            self._last_beat = time.perf_counter()
+            self.heartbeat.start()
+
     def idle(self) -> None:
         self.pump_until(lambda: self.runner.in_flight() == 0)
         self._last_beat = time.perf_counter()
@@ -257,7 +266,7 @@ def pick_terms(cursor: Any, users: int) -> list[tuple[str, int]]:
     rare = []
     for fraction in (0.11, 0.33, 0.52, 0.74, 0.93):
         cursor.execute(
-            'SELECT split_part(email, \'@\', 1) FROM "user" WHERE id >= %s ORDER BY id LIMIT 1',
+            "SELECT split_part(email, '@', 1) FROM \"user\" WHERE id >= %s ORDER BY id LIMIT 1",
             (max(1, int(users * fraction)),),
         )
         rare.append(cursor.fetchone()[0])
@@ -274,7 +283,7 @@ def pick_terms(cursor: Any, users: int) -> list[tuple[str, int]]:
 
 
 RAW_SEARCH = (
-    'SELECT u.id, u.name, u.email, o.name, u.status, u.is_system, u.firebase_id, u.date_joined,'
+    "SELECT u.id, u.name, u.email, o.name, u.status, u.is_system, u.firebase_id, u.date_joined,"
     ' u.last_login, u.organization_id FROM "user" u JOIN organization o'
     " ON o.id = u.organization_id WHERE u.name ILIKE %(p)s OR u.email ILIKE %(p)s"
     " OR u.firebase_id ILIKE %(p)s ORDER BY u.id LIMIT 101"
@@ -296,9 +305,7 @@ def run(users: int) -> dict[str, Any]:
         print(f"seeded {users:,} users in {seed_s:.1f} s", file=sys.stderr)
         results["startup_s"] = round(measure_startup(), 3)
         u = make_url(url)
-        raw = psycopg2.connect(
-            host=u.host, port=u.port, user=u.username, dbname=u.database
-        )
+        raw = psycopg2.connect(host=u.host, port=u.port, user=u.username, dbname=u.database)
         raw.autocommit = True
         cursor = raw.cursor()
         terms = pick_terms(cursor, users)
@@ -336,10 +343,14 @@ def run(users: int) -> dict[str, Any]:
             ms = gui.shown(tab, lambda t=term: model.set_state(ViewState("users", search=t)))
             gui.idle()
             pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            raw_term_ms = raw_ms(cursor, RAW_SEARCH, {"p": pattern})
+            raw_term_ms = gui.off_the_clock(lambda p=pattern: raw_ms(cursor, RAW_SEARCH, {"p": p}))
             search_terms.append(
-                {"term": term, "ms": round(ms, 1), "raw_ms": round(raw_term_ms, 1),
-                 "matches": matches}
+                {
+                    "term": term,
+                    "ms": round(ms, 1),
+                    "raw_ms": round(raw_term_ms, 1),
+                    "matches": matches,
+                }
             )
         results["search_ms_p50"] = round(statistics.median(t["ms"] for t in search_terms), 1)
         results["raw_search_ms_p50"] = round(
@@ -354,15 +365,18 @@ def run(users: int) -> dict[str, Any]:
         tenants.set_database(gui.database)
         gui.idle()
         cursor.execute("SELECT id FROM organization ORDER BY id LIMIT 5")
-        org_ids = [r[0] for r in cursor.fetchall()]
+        org_ids = gui.off_the_clock(cursor.fetchall)
+        org_ids = [r[0] for r in org_ids]
         org_times = []
         for org in org_ids:
             started = time.perf_counter()
             tenants.show_organization(org)
             gui.pump_until(
-                lambda o=org: gui.visible_filled(tenants.users)
-                and gui.visible_filled(tenants.plugins)
-                and f"organization {o})" in tenants.title.text()
+                lambda o=org: (
+                    gui.visible_filled(tenants.users)
+                    and gui.visible_filled(tenants.plugins)
+                    and f"organization {o})" in tenants.title.text()
+                )
             )
             gui.flush_paint()
             org_times.append((time.perf_counter() - started) * 1000)
@@ -387,7 +401,9 @@ def run(users: int) -> dict[str, Any]:
         gui.pump_until(lambda: not tab.export.running, timeout_s=600)
         results["export_s"] = round(time.perf_counter() - started, 3)
         results["gui_max_stall_ms"] = round(gui.max_stall_ms, 1)
-        results["stall_ms_by_phase"] = {k: round(max(0.0, v * 1000 - 5), 1) for k, v in gui.gaps.items()}
+        results["stall_ms_by_phase"] = {
+            k: round(max(0.0, v * 1000 - 5), 1) for k, v in gui.gaps.items()
+        }
         sql = export.copy_sql(gui.database.engine, ViewState("users"), "csv")
         gui.close()
 
