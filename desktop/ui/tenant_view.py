@@ -185,13 +185,6 @@ class TenantView(QWidget):
         self.summary.setText("Loading…")
         self.detail_tabs.setEnabled(True)
         self._waiting = {"users", "plugins"}
-        engine = self.database.engine
-        self.runner.submit(
-            partial(browse.organization_summary, engine, organization_id),
-            on_success=self._on_summary,
-            on_failure=self._on_summary_failed,
-            key=f"tenant-summary:{id(self)}",
-        )
         for tab in (self.users, self.plugins):
             state = tab.filters.apply(tab.model.state).with_(organization_id=organization_id)
             if tab.model.database is None:
@@ -199,6 +192,14 @@ class TenantView(QWidget):
                 tab.set_database(self.database)
             else:
                 tab.model.set_state(state)
+        # The summary reads on its own pooled connection, beside the two first pages.
+        self.runner.submit(
+            partial(browse.organization_summary, self.database.engine, organization_id),
+            on_success=self._on_summary,
+            on_failure=self._on_summary_failed,
+            key=f"tenant-summary:{id(self)}",
+            pool="net",
+        )
         self.organization_shown.emit(organization_id)
 
     def _loaded(self, which: str) -> None:
