@@ -223,9 +223,10 @@ class FilterBar(QWidget):
         if state.search.strip():
             parts.append(f"matching “{state.search.strip()[:40]}”")
         if state.statuses:
-            parts.append("/".join(UserStatus(s).label for s in sorted(state.statuses)))
+            names = " or ".join(UserStatus(s).label.lower() for s in sorted(state.statuses))
+            parts.append(f"with status {names}")
         if state.is_system is not None:
-            parts.append("system accounts" if state.is_system else "people only")
+            parts.append("system accounts only" if state.is_system else "people only")
         if state.data_source:
             parts.append(f"source {state.data_source}")
         if state.organization_id is not None and self.organization is not None:
