@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -184,5 +185,7 @@ class Runner(QObject):
 
 def _alive(callback: Callable[..., Any]) -> bool:
     """False when `callback` is a method of a Qt object that has been deleted meanwhile."""
+    while isinstance(callback, partial):
+        callback = callback.func
     owner = getattr(callback, "__self__", None)
     return not isinstance(owner, QObject) or isValid(owner)
