@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import ClauseAdapter
 
 from desktop.core.errors import KnownError
 from desktop.db.models import Organization, Plugin, User
@@ -261,15 +262,19 @@ def count(state: ViewState, cap: int) -> Select[Any]:
 
 
 def sample_keys(state: ViewState, percent: float) -> Select[Any]:
-    """Sort keys (value, id) of a random sample of the state's rows, in view order."""
+    """Sort keys (value, id) of a random sample of the state's rows (TABLESAMPLE SYSTEM on
+    the view's table: only the sampled pages are read), in view order."""
     sort = sort_of(state)
     id_column = ID_COLUMNS[state.view]
     sampled = tablesample(TABLES[state.view], func.system(percent), name="sampled")
-    statement = select(sort.expr, id_column).select_from(
-        STATEMENTS[state.view]().get_final_froms()[0]
+    statement = (
+        select(sort.expr, id_column)
+        .select_from(STATEMENTS[state.view]().get_final_froms()[0])
+        .where(*conditions(state))
+        .order_by(*_order(sort, id_column, state.descending))
     )
-    where = [*conditions(state), id_column.in_(select(sampled.c.id))]
-    return statement.where(*where).order_by(*_order(sort, id_column, state.descending))
+    adapted: Select[Any] = ClauseAdapter(sampled).traverse(statement)
+    return adapted
 
 
 def id_range(state: ViewState) -> Select[Any]:
