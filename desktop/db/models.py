@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -56,6 +57,21 @@ class StatusType(TypeDecorator[UserStatus]):
         return None if value is None else UserStatus(value)
 
 
+def trigram_index(table: str, column: str) -> Index:
+    """A pg_trgm GIN index: substring search (ILIKE '%...%') without a full scan."""
+    return Index(
+        f"ix_{table}_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    )
+
+
+def keyset_index(table: str, column: str) -> Index:
+    """A btree on (column, id): sorting by `column` with a stable tiebreak, read by keyset."""
+    return Index(f"ix_{table}_{column}_id", column, "id")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -64,6 +80,10 @@ class Organization(Base):
     """A tenant: users and plugins belong to one."""
 
     __tablename__ = "organization"
+    __table_args__ = (
+        trigram_index("organization", "name"),
+        keyset_index("organization", "name"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String, nullable=False)
@@ -82,6 +102,21 @@ class User(Base):
         CheckConstraint("char_length(name) >= 1", name="name_not_empty"),
         CheckConstraint("char_length(email) >= 1", name="email_not_empty"),
         CheckConstraint("status BETWEEN 1 AND 3", name="status_valid"),
+        trigram_index("user", "name"),
+        trigram_index("user", "email"),
+        trigram_index("user", "firebase_id"),
+        *(
+            keyset_index("user", column)
+            for column in (
+                "name",
+                "status",
+                "is_system",
+                "firebase_id",
+                "date_joined",
+                "last_login",
+                "organization_id",
+            )
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -106,6 +141,10 @@ class Plugin(Base):
     """An integration (data source) configured for one organization."""
 
     __tablename__ = "plugin"
+    __table_args__ = (
+        trigram_index("plugin", "title"),
+        *(keyset_index("plugin", c) for c in ("title", "data_source", "created_at")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     organization_id: Mapped[int] = mapped_column(

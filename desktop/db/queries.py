@@ -1,12 +1,34 @@
-"""SELECT statements for the three browse views: plain rows, keyset pagination by id."""
+"""SELECT statements for the browse views: filters, search, sort and keyset windows (no OFFSET)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Text, case, cast, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tablesample,
+    true,
+    tuple_,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import ClauseAdapter
 
+from desktop.core.errors import KnownError
 from desktop.db.models import Organization, Plugin, User
+from desktop.db.view_state import ViewState, like_pattern, search_term
 
 # Plugin credentials never leave the server for display: only their key names do.
 MASKED_CREDENTIALS = case(
@@ -19,21 +41,29 @@ MASKED_CREDENTIALS = case(
     else_="",
 )
 
+SortKey = tuple[Any, int]
 
-def organizations() -> Select[Any]:
-    users = (
+
+def _user_count() -> Any:
+    return (
         select(func.count())
         .where(User.organization_id == Organization.id)
         .correlate(Organization)
         .scalar_subquery()
     )
-    plugins = (
+
+
+def _plugin_count() -> Any:
+    return (
         select(func.count())
         .where(Plugin.organization_id == Organization.id)
         .correlate(Organization)
         .scalar_subquery()
     )
-    return select(Organization.id, Organization.name, users, plugins)
+
+
+def organizations() -> Select[Any]:
+    return select(Organization.id, Organization.name, _user_count(), _plugin_count())
 
 
 def users() -> Select[Any]:
@@ -62,3 +92,284 @@ def plugins() -> Select[Any]:
         Plugin.created_at,
         Plugin.organization_id,
     ).join(Organization, Organization.id == Plugin.organization_id)
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A sortable column: its SQL expression and whether it can be NULL."""
+
+    expr: Any
+    nullable: bool = False
+
+
+SORTS: dict[str, dict[str, Sort]] = {
+    "users": {
+        "id": Sort(User.id),
+        "name": Sort(User.name),
+        "email": Sort(User.email),
+        "organization": Sort(Organization.name),
+        "status": Sort(User.status),
+        "is_system": Sort(User.is_system),
+        "firebase_id": Sort(User.firebase_id, nullable=True),
+        "date_joined": Sort(User.date_joined),
+        "last_login": Sort(User.last_login, nullable=True),
+        "organization_id": Sort(User.organization_id),
+    },
+    "plugins": {
+        "id": Sort(Plugin.id),
+        "title": Sort(Plugin.title),
+        "data_source": Sort(Plugin.data_source),
+        "organization": Sort(Organization.name),
+        "created_at": Sort(Plugin.created_at),
+        "organization_id": Sort(Plugin.organization_id),
+    },
+    "organizations": {
+        "id": Sort(Organization.id),
+        "name": Sort(Organization.name),
+        "users": Sort(_user_count()),
+    },
+}
+
+ID_COLUMNS: dict[str, Any] = {
+    "users": User.id,
+    "plugins": Plugin.id,
+    "organizations": Organization.id,
+}
+TABLES: dict[str, Any] = {
+    "users": User.__table__,
+    "plugins": Plugin.__table__,
+    "organizations": Organization.__table__,
+}
+STATEMENTS = {"users": users, "plugins": plugins, "organizations": organizations}
+
+
+def sort_of(state: ViewState) -> Sort:
+    try:
+        return SORTS[state.view][state.sort]
+    except KeyError:
+        raise KnownError(f"The {state.view} view cannot be sorted by {state.sort!r}.") from None
+
+
+def conditions(state: ViewState) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of `state` (search and filters) for its view's table."""
+    where: list[ColumnElement[bool]] = []
+    term = search_term(state.search)
+    pattern = like_pattern(term) if term else None
+    if state.view == "users":
+        if pattern:
+            where.append(
+                or_(
+                    User.name.ilike(pattern, escape="\\"),
+                    User.email.ilike(pattern, escape="\\"),
+                    User.firebase_id.ilike(pattern, escape="\\"),
+                )
+            )
+        if state.statuses:
+            where.append(User.status.in_(sorted(state.statuses)))
+        if state.is_system is not None:
+            where.append(User.is_system.is_(state.is_system))
+        if state.organization_id is not None:
+            where.append(User.organization_id == state.organization_id)
+        if state.joined_from is not None:
+            where.append(User.date_joined >= state.joined_from)
+        if state.joined_to is not None:
+            where.append(User.date_joined <= state.joined_to)
+        if state.login_from is not None:
+            where.append(User.last_login >= state.login_from)
+        if state.login_to is not None:
+            where.append(User.last_login <= state.login_to)
+    elif state.view == "plugins":
+        if pattern:
+            where.append(Plugin.title.ilike(pattern, escape="\\"))
+        if state.data_source:
+            where.append(Plugin.data_source == state.data_source)
+        if state.organization_id is not None:
+            where.append(Plugin.organization_id == state.organization_id)
+    elif state.view == "organizations":
+        if pattern:
+            where.append(Organization.name.ilike(pattern, escape="\\"))
+        if state.organization_id is not None:
+            where.append(Organization.id == state.organization_id)
+    else:
+        raise KnownError(f"Unknown view {state.view!r}.")
+    return where
+
+
+def filtered(state: ViewState, statement: Select[Any] | None = None) -> Select[Any]:
+    """The view's rows (all its columns) with the state's search and filters applied."""
+    base = statement if statement is not None else STATEMENTS[state.view]()
+    where = conditions(state)
+    return base.where(*where) if where else base
+
+
+def _order(sort: Sort, id_column: Any, descending: bool) -> list[Any]:
+    # Ascending puts NULLs last, descending puts them first: each order is the exact
+    # reverse of the other, so reading "before a key" is reading "after it" reversed.
+    if descending:
+        return [sort.expr.desc().nulls_first(), id_column.desc()]
+    return [sort.expr.asc().nulls_last(), id_column.asc()]
+
+
+def _beyond(
+    sort: Sort, id_column: Any, key: SortKey, descending: bool, inclusive: bool
+) -> ColumnElement[bool]:
+    """Rows strictly after (or from, if `inclusive`) `key` in the given order."""
+    value, row_id = key
+    if value is None:
+        id_cond = (
+            (id_column <= row_id if inclusive else id_column < row_id)
+            if descending
+            else (id_column >= row_id if inclusive else id_column > row_id)
+        )
+        null_part = and_(sort.expr.is_(None), id_cond)
+        return or_(null_part, sort.expr.is_not(None)) if descending else null_part
+    pair, bound = (
+        tuple_(sort.expr, id_column),
+        tuple_(literal(value, sort.expr.type), literal(row_id)),
+    )
+    if descending:
+        cond = pair <= bound if inclusive else pair < bound
+        return cond
+    cond = pair >= bound if inclusive else pair > bound
+    return or_(cond, sort.expr.is_(None)) if sort.nullable else cond
+
+
+def window(
+    state: ViewState,
+    *,
+    key: SortKey | None = None,
+    backwards: bool = False,
+    inclusive: bool = False,
+    limit: int,
+) -> Select[Any]:
+    """Up to `limit` rows after `key` (or before it when `backwards`; from the start with no
+    key). The sort value is appended as the last column. Backwards rows come in reverse."""
+    sort = sort_of(state)
+    id_column = ID_COLUMNS[state.view]
+    descending = state.descending != backwards
+    statement = filtered(state).add_columns(sort.expr.label("_sort_key"))
+    if key is not None:
+        statement = statement.where(_beyond(sort, id_column, key, descending, inclusive))
+    return statement.order_by(*_order(sort, id_column, descending)).limit(limit)
+
+
+def count(state: ViewState, cap: int) -> Select[Any]:
+    """count(*) of the state's rows, stopping after `cap` + 1 of them."""
+    id_column = ID_COLUMNS[state.view]
+    where = conditions(state)
+    inner = select(id_column).where(*where) if where else select(id_column)
+    return select(func.count()).select_from(inner.limit(cap + 1).subquery())
+
+
+def sample_keys(state: ViewState, percent: float) -> Select[Any]:
+    """Sort keys (value, id) of a random sample of the state's rows (TABLESAMPLE SYSTEM on
+    the view's table: only the sampled pages are read), in view order."""
+    sort = sort_of(state)
+    id_column = ID_COLUMNS[state.view]
+    sampled = tablesample(TABLES[state.view], func.system(percent), name="sampled")
+    statement = (
+        select(sort.expr, id_column)
+        .select_from(STATEMENTS[state.view]().get_final_froms()[0])
+        .where(*conditions(state))
+        .order_by(*_order(sort, id_column, state.descending))
+    )
+    adapted: Select[Any] = ClauseAdapter(sampled).traverse(statement)
+    return adapted
+
+
+def id_range(state: ViewState) -> Select[Any]:
+    id_column = ID_COLUMNS[state.view]
+    where = conditions(state)
+    statement = select(func.min(id_column), func.max(id_column))
+    return statement.where(*where) if where else statement
+
+
+def organization_summary(organization_id: int) -> Select[Any]:
+    """One organization with its user counts by status, system users and plugin count."""
+    by_status = [
+        func.count().filter(User.status == value).label(f"status_{value}") for value in (1, 2, 3)
+    ]
+    users = (
+        select(
+            func.count().label("users"),
+            *by_status,
+            func.count().filter(User.is_system.is_(true())).label("system"),
+        )
+        .where(User.organization_id == organization_id)
+        .subquery()
+    )
+    plugin_count = (
+        select(func.count()).where(Plugin.organization_id == organization_id).scalar_subquery()
+    )
+    return (
+        select(Organization.id, Organization.name, users, plugin_count.label("plugins"))
+        .select_from(Organization)
+        .join(users, true())
+        .where(Organization.id == organization_id)
+    )
+
+
+def data_sources() -> Select[Any]:
+    return select(Plugin.data_source).distinct().order_by(Plugin.data_source)
+
+
+class Explain(Executable, ClauseElement):
+    """`EXPLAIN (FORMAT JSON)` of a statement, for the planner's row estimate."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+
+
+@compiles(Explain, "postgresql")
+def _compile_explain(element: Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + str(compiler.process(element.statement, **kw))
+
+
+def _status_label() -> Any:
+    return case((User.status == 1, "active"), (User.status == 2, "inactive"), else_="deleted")
+
+
+EXPORT_COLUMNS: dict[str, Any] = {
+    "users": lambda: [
+        User.id.label("id"),
+        User.name.label("name"),
+        User.email.label("email"),
+        User.organization_id.label("organization_id"),
+        Organization.name.label("organization"),
+        _status_label().label("status"),
+        User.is_system.label("is_system"),
+        User.firebase_id.label("firebase_id"),
+        User.date_joined.label("date_joined"),
+        User.last_login.label("last_login"),
+    ],
+    "plugins": lambda: [
+        Plugin.id.label("id"),
+        Plugin.title.label("title"),
+        Plugin.data_source.label("data_source"),
+        Plugin.organization_id.label("organization_id"),
+        Organization.name.label("organization"),
+        # Never the secrets themselves: the names of the credential fields only.
+        MASKED_CREDENTIALS.label("credential_keys"),
+        cast(Plugin.properties, Text).label("properties"),
+        Plugin.created_at.label("created_at"),
+    ],
+    "organizations": lambda: [
+        Organization.id.label("id"),
+        Organization.name.label("name"),
+        _user_count().label("users"),
+        _plugin_count().label("plugins"),
+    ],
+}
+
+
+def export(state: ViewState) -> Select[Any]:
+    """Every row of the view (search, filters, sort) with the columns an export writes."""
+    columns = EXPORT_COLUMNS[state.view]()
+    base = select(*columns)
+    if state.view in ("users", "plugins"):
+        table = User if state.view == "users" else Plugin
+        base = base.select_from(table).join(Organization, Organization.id == table.organization_id)
+    sort = sort_of(state)
+    return filtered(state, base).order_by(*_order(sort, ID_COLUMNS[state.view], state.descending))

@@ -1,17 +1,26 @@
-"""Pages of organizations, users and plugins as plain rows for the browse views."""
+"""The browse views as plain data: their columns, totals, keyset windows and jump points."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import Select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
+from desktop.core import cancel
+from desktop.core.errors import Cancelled, KnownError
+from desktop.db import cancel as db_cancel
 from desktop.db import queries
-from desktop.db.models import Organization, Plugin, User
+from desktop.db.models import Organization, Plugin, User, UserStatus
+from desktop.db.queries import SortKey
+from desktop.db.view_state import ViewState
+
+QUERY_CANCELED = "57014"
 
 
 class Kind(Enum):
@@ -103,31 +112,181 @@ TABLES: dict[str, TableSpec] = {
 
 
 @dataclass(frozen=True)
-class Page:
-    rows: list[tuple[Any, ...]]
-    last_id: int | None
-    complete: bool
+class Total:
+    """How many rows a view has: exactly, about (an estimate) or more than (a capped count)."""
+
+    value: int
+    kind: str = "exact"  # "exact" | "about" | "more_than"
+
+    def describe(self) -> str:
+        if self.kind == "about":
+            return f"about {self.value:,}"
+        if self.kind == "more_than":
+            return f"more than {self.value:,}"
+        return f"{self.value:,}"
 
 
-def fetch_page(engine: Engine, spec: TableSpec, after_id: int | None, limit: int) -> Page:
-    """The next `limit` rows after `after_id` in id order (keyset: no OFFSET)."""
-    statement = spec.statement().order_by(spec.id_column).limit(limit)
-    if after_id is not None:
-        statement = statement.where(spec.id_column > after_id)
-    with engine.connect() as connection:
-        rows = [tuple(row) for row in connection.execute(statement)]
-    last_id = int(rows[-1][0]) if rows else after_id
-    return Page(rows=rows, last_id=last_id, complete=len(rows) < limit)
+COUNT_TIMEOUT_MS = 1_500
+COUNT_CAP = 1_000_000
 
 
-def estimated_total(engine: Engine, spec: TableSpec) -> int:
-    """The planner's row estimate for the whole table (instant, never a COUNT(*))."""
-    with engine.connect() as connection:
+def table_estimate(connection: Connection, view: str) -> int:
+    """The planner's row estimate for the view's whole table (instant, never a COUNT(*))."""
+    value = connection.execute(
+        text(
+            "SELECT CASE WHEN reltuples < 0 THEN NULL ELSE reltuples::bigint END"
+            " FROM pg_class WHERE oid = to_regclass(:name)"
+        ),
+        {"name": f'public."{TABLES[view].table}"'},
+    ).scalar()
+    if value is None:  # never analyzed: the page count times a typical row density
         value = connection.execute(
             text(
-                "SELECT CASE WHEN reltuples < 0 THEN 0 ELSE reltuples::bigint END"
-                " FROM pg_class WHERE oid = to_regclass(:name)"
-            ),
-            {"name": f'public."{spec.table}"'},
+                "SELECT count(*) FROM (SELECT 1 FROM "
+                + f'"{TABLES[view].table}"'
+                + " LIMIT 100000) AS s"
+            )
         ).scalar()
     return int(value or 0)
+
+
+def estimated_total(engine: Engine, state: ViewState) -> Total:
+    """An instant total: the table estimate when unfiltered, else the planner's estimate."""
+    with cancellable(engine).connect() as connection:
+        if not state.is_filtered:
+            return Total(table_estimate(connection, state.view), "about")
+        plan = connection.execute(queries.Explain(queries.filtered(state))).scalar_one()
+    document = plan if isinstance(plan, list) else json.loads(plan)
+    return Total(int(document[0]["Plan"]["Plan Rows"]), "about")
+
+
+def count_total(
+    engine: Engine, state: ViewState, timeout_ms: int = COUNT_TIMEOUT_MS, cap: int = COUNT_CAP
+) -> Total:
+    """The view's total: an estimate when unfiltered, else count(*) under a statement
+    timeout (an estimate when it times out, "more than" past `cap`)."""
+    if not state.is_filtered:
+        return estimated_total(engine, state)
+    try:
+        with cancellable(engine).begin() as connection:
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
+            value = int(connection.execute(queries.count(state, cap)).scalar_one())
+    except OperationalError as exc:
+        token = cancel.current()
+        if token is not None and token.cancelled:
+            raise Cancelled("superseded") from exc
+        if getattr(exc.orig, "pgcode", None) != QUERY_CANCELED:
+            raise
+        return estimated_total(engine, state)
+    return Total(cap, "more_than") if value > cap else Total(value, "exact")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Consecutive rows of a view in its order, with the keys of the first and last."""
+
+    rows: list[tuple[Any, ...]]
+    first_key: SortKey | None
+    last_key: SortKey | None
+    more: bool
+
+
+def fetch_window(
+    engine: Engine,
+    state: ViewState,
+    *,
+    key: SortKey | None = None,
+    backwards: bool = False,
+    inclusive: bool = False,
+    limit: int = 200,
+) -> Window:
+    """Up to `limit` rows after `key` (before it when `backwards`), in view order. Keyset only."""
+    statement = queries.window(
+        state, key=key, backwards=backwards, inclusive=inclusive, limit=limit + 1
+    )
+    with cancellable(engine).connect() as connection:
+        raw = [tuple(row) for row in connection.execute(statement)]
+    more = len(raw) > limit
+    raw = raw[:limit]
+    if backwards:
+        raw.reverse()
+    rows = [row[:-1] for row in raw]
+    keys = [(row[-1], int(row[0])) for row in raw]
+    return Window(rows, keys[0] if keys else None, keys[-1] if keys else None, more)
+
+
+@dataclass(frozen=True)
+class Quantiles:
+    """Maps a fraction of a view (0..1) to a sort key, for scrollbar jumps without OFFSET."""
+
+    id_range: tuple[int, int] | None = None
+    keys: tuple[SortKey, ...] = ()
+    descending: bool = False
+
+    def key_at(self, fraction: float) -> SortKey | None:
+        fraction = min(max(fraction, 0.0), 1.0)
+        if self.id_range is not None:
+            low, high = self.id_range
+            offset = round(fraction * (high - low))
+            value = high - offset if self.descending else low + offset
+            return (value, value)
+        if not self.keys:
+            return None
+        return self.keys[min(len(self.keys) - 1, int(fraction * len(self.keys)))]
+
+
+SAMPLE_ROWS = 5_000
+
+
+def quantiles(engine: Engine, state: ViewState) -> Quantiles:
+    """Id order: min/max id. Other orders: sort keys of a sample of pages (TABLESAMPLE)."""
+    with cancellable(engine).connect() as connection:
+        if state.sort == "id":
+            low, high = connection.execute(queries.id_range(state)).one()
+            if low is None:
+                return Quantiles(keys=())
+            return Quantiles(id_range=(int(low), int(high)), descending=state.descending)
+        rows = table_estimate(connection, state.view)
+        percent = min(100.0, 100.0 * SAMPLE_ROWS / max(rows, 1))
+        keys = tuple(
+            (value, int(row_id))
+            for value, row_id in connection.execute(queries.sample_keys(state, percent))
+        )
+    return Quantiles(keys=keys, descending=state.descending)
+
+
+@dataclass(frozen=True)
+class OrganizationSummary:
+    id: int
+    name: str
+    users: int
+    by_status: dict[UserStatus, int]
+    system_users: int
+    plugins: int
+
+
+def organization_summary(engine: Engine, organization_id: int) -> OrganizationSummary:
+    """An organization with its user counts by status and its plugin count."""
+    with cancellable(engine).connect() as connection:
+        row = connection.execute(queries.organization_summary(organization_id)).first()
+    if row is None:
+        raise KnownError(f"Organization {organization_id} does not exist (any more).")
+    return OrganizationSummary(
+        id=int(row[0]),
+        name=str(row[1]),
+        users=int(row[2]),
+        by_status={UserStatus(s): int(row[2 + s]) for s in (1, 2, 3)},
+        system_users=int(row[6]),
+        plugins=int(row[7]),
+    )
+
+
+def data_sources(engine: Engine) -> list[str]:
+    """The plugin data sources present in the database, for the filter list."""
+    with cancellable(engine).connect() as connection:
+        return [str(v) for (v,) in connection.execute(queries.data_sources())]
+
+
+def cancellable(engine: Engine) -> Engine:
+    """`engine` with its statements tied to the running job's cancel token."""
+    return db_cancel.install(engine)

@@ -9,11 +9,13 @@ import sys
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSize, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop import __version__
 from desktop.core.errors import KnownError
+from desktop.core.resources import icon_path
 from desktop.services.connect import Opened
 from desktop.services.database import Database
 from desktop.services.demo import DEFAULT_DEMO_USERS, DemoDatabase
@@ -126,12 +128,22 @@ def _install_signal_handlers(app: QApplication) -> Any:
     return timer
 
 
+def app_icon() -> QIcon:
+    """The Tenantry icon from its PNG renders (no SVG plugin needed, also when frozen)."""
+    icon = QIcon()
+    for size in (16, 32, 48, 64, 128, 256):
+        icon.addFile(str(icon_path(size)), QSize(size, size))
+    return icon
+
+
 def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Tenantry")
     app.setOrganizationName("Tenantry")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("tenantry")  # matches the installed tenantry.desktop entry
+    app.setWindowIcon(app_icon())
     keepalive = _install_signal_handlers(app)
     session = _Session(app, args)
     try:

@@ -18,6 +18,7 @@ from desktop.ui.migrations_panel import MigrationsPanel
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
 from desktop.ui.table_view import BrowseTab
+from desktop.ui.tenant_view import TenantView
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +45,19 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tableTabs")
         self.tabs.setAccessibleName("Tables")
-        self.models: dict[str, PagedTableModel] = {}
-        self.browse_tabs: dict[str, BrowseTab] = {}
-        for spec in TABLES.values():
-            model = PagedTableModel(spec, runner, self)
-            tab = BrowseTab(model, self.tabs)
-            self.models[spec.name] = model
-            self.browse_tabs[spec.name] = tab
-            self.tabs.addTab(tab, spec.title)
+        self.tenants = TenantView(runner, self.tabs)
+        self.tabs.addTab(self.tenants, "Organizations")
+        self.browse_tabs: dict[str, BrowseTab] = {"organizations": self.tenants.organizations}
+        for name in ("users", "plugins"):
+            tab = BrowseTab(PagedTableModel(TABLES[name], runner, self), runner, self.tabs)
+            self.browse_tabs[name] = tab
+            self.tabs.addTab(tab, TABLES[name].title)
+            tab.organization_requested.connect(self.show_organization)
+        self.models = {name: tab.model for name, tab in self.browse_tabs.items()}
+        for tab in self.browse_tabs.values():
+            tab.message.connect(self.statusBar().showMessage)
+        self.tenants.message.connect(self.statusBar().showMessage)
+        for model in self.models.values():
             model.page_loaded.connect(self._check_first_pages)
             model.load_failed.connect(self.show_error)
         self.migrations_panel = MigrationsPanel(runner, self.tabs)
@@ -103,10 +109,16 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(True)
         self.statusBar().showMessage("Connected", 3000)
         self._waiting_first_pages = set(self.models)
-        for model in self.models.values():
-            model.set_database(database)
+        self.tenants.set_database(database)
+        self.browse_tabs["users"].set_database(database)
+        self.browse_tabs["plugins"].set_database(database)
         self.migrations_panel.set_database(database)
         self._update_title()
+
+    def show_organization(self, organization_id: int) -> None:
+        """From a user or a plugin: its organization, with its users and plugins."""
+        self.tabs.setCurrentWidget(self.tenants)
+        self.tenants.show_organization(organization_id)
 
     def _update_title(self) -> None:
         if self.database is None:

@@ -2,7 +2,9 @@
 
 Every database, network, keyring or Alembic call the UI makes goes through `Runner.submit`.
 Results come back on the GUI thread. With a `key`, the latest request wins: results of an
-earlier request with the same key are dropped, so a fast typist never sees stale rows.
+earlier request with the same key are dropped, and the query it may still be running is
+cancelled on the server (psycopg2 `connection.cancel()` through its `CancelToken`), so a
+fast typist never sees stale rows and leaves no query behind.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from shiboken6 import isValid
+
+from desktop.core.cancel import CancelToken, scope
+from desktop.core.errors import Cancelled
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +38,20 @@ class _Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, task_id: int, fn: Callable[[], Any], relay: _Relay) -> None:
+    def __init__(
+        self, task_id: int, fn: Callable[[], Any], relay: _Relay, token: CancelToken
+    ) -> None:
         super().__init__()
         self._task_id = task_id
         self._fn = fn
         self._relay = relay
+        self._token = token
 
     def run(self) -> None:
         try:
-            result = self._fn()
+            with scope(self._token):
+                self._token.raise_if_cancelled()
+                result = self._fn()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
             self._relay.finished.emit((self._task_id, False, exc))
         else:
@@ -52,6 +63,7 @@ class _Pending:
     key: str | None
     on_success: Success | None
     on_failure: Failure | None
+    token: CancelToken
 
 
 class Runner(QObject):
@@ -89,17 +101,43 @@ class Runner(QObject):
         if self._closed:
             raise RuntimeError("the runner has been shut down")
         task_id = next(self._ids)
-        self._pending[task_id] = _Pending(key, on_success, on_failure)
+        token = CancelToken()
+        self._pending[task_id] = _Pending(key, on_success, on_failure, token)
         if key is not None:
+            self.cancel(key)
             self._latest[key] = task_id
         target = self._db_pool if pool == "db" else self._net_pool
-        target.start(_Job(task_id, fn, self._relay))
+        target.start(_Job(task_id, fn, self._relay, token))
         self.busy_changed.emit(len(self._pending))
         return task_id
 
     def forget(self, key: str) -> None:
         """Drop the result of whatever is in flight under `key`."""
         self._latest.pop(key, None)
+
+    def cancel(self, key: str) -> bool:
+        """Drop the result of the task in flight under `key` and cancel its query on the
+        server. The cancel request itself goes out from a worker thread (it is network I/O)."""
+        task_id = self._latest.pop(key, None)
+        pending = self._pending.get(task_id) if task_id is not None else None
+        if pending is None:
+            return False
+        self._cancel(pending.token)
+        return True
+
+    def cancel_task(self, task_id: int) -> bool:
+        """Cancel one task but still report how it ended: `on_failure(Cancelled)` if the
+        cancel came in time, `on_success` if it had already finished."""
+        pending = self._pending.get(task_id)
+        if pending is None:
+            return False
+        self._cancel(pending.token)
+        return True
+
+    def _cancel(self, token: CancelToken) -> None:
+        if not token.cancelled:
+            token.mark()
+            self._net_pool.start(token.stop_running)
 
     def in_flight(self) -> int:
         return len(self._pending)
@@ -110,6 +148,8 @@ class Runner(QObject):
 
     def shutdown(self, timeout_ms: int = 15_000) -> None:
         self._closed = True
+        for pending in list(self._pending.values()):
+            self._cancel(pending.token)
         self._db_pool.clear()
         self._net_pool.clear()
         if not self.wait(timeout_ms):
@@ -127,6 +167,8 @@ class Runner(QObject):
             if self._latest.get(pending.key) != task_id:
                 log.debug("Dropping superseded result for %s", pending.key)
                 return
+        if not ok and isinstance(payload, Cancelled) and pending.on_failure is None:
+            return
             del self._latest[pending.key]
         if ok:
             if pending.on_success is not None and _alive(pending.on_success):
@@ -143,5 +185,7 @@ class Runner(QObject):
 
 def _alive(callback: Callable[..., Any]) -> bool:
     """False when `callback` is a method of a Qt object that has been deleted meanwhile."""
+    while isinstance(callback, partial):
+        callback = callback.func
     owner = getattr(callback, "__self__", None)
     return not isinstance(owner, QObject) or isValid(owner)

@@ -1,7 +1,14 @@
-"""A read-only table model that loads pages of a browse view in the background."""
+"""A read-only table model over a whole view: rowCount is the total, rows load in blocks.
+
+`data()` never blocks: a row whose block is not loaded shows a placeholder and asks for its
+block; blocks load in the background through the Runner (latest request wins, superseded
+queries are cancelled on the server). At most `max_blocks` blocks stay cached, so memory
+is bounded however far one scrolls.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import partial
 from typing import Any
 
@@ -11,144 +18,368 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
+from PySide6.QtGui import QColor
 
-from desktop.services import browse
-from desktop.services.browse import Kind, TableSpec
+from desktop.core.errors import KnownError
+from desktop.db.queries import SORTS
+from desktop.db.view_state import ViewState
+from desktop.services import browse, windows
+from desktop.services.browse import Kind, TableSpec, Total
 from desktop.services.database import Database
+from desktop.services.windows import BLOCK, Block, Loaded
 from desktop.ui.formatting import display
 from desktop.ui.runner import Runner
 
-PAGE_SIZE = 200
-RowRole = Qt.ItemDataRole.UserRole + 1  # the whole row as a tuple
+PAGE_SIZE = BLOCK
+MAX_BLOCKS = 60
+PLACEHOLDER = "…"
+RowRole = Qt.ItemDataRole.UserRole + 1  # the whole row as a tuple (None while loading)
 SortRole = Qt.ItemDataRole.UserRole + 2  # the native value
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ROLES = frozenset({_DISPLAY, _FOREGROUND, _ALIGN, _TOOLTIP, RowRole, SortRole})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_GRAY = QColor(Qt.GlobalColor.gray)
+
 
 class PagedTableModel(QAbstractTableModel):
-    """Rows of one browse view, fetched `PAGE_SIZE` at a time as the view scrolls."""
+    """All rows of one browse view (its search, filters and sort), loaded lazily by block."""
 
-    #: Emitted after each page arrives, with the number of rows now loaded.
+    #: The first rows of a new state (search, filter, sort or database) are shown: (total).
     page_loaded = Signal(int)
-    #: Emitted when a page fails to load, with a message for people.
+    #: The total (or its kind) changed; `total` says how it should be described.
+    total_changed = Signal()
+    #: A load failed, with a message for people.
     load_failed = Signal(str)
+    #: The view state changed (a new search, filter or sort was asked for).
+    state_changed = Signal()
 
-    def __init__(self, spec: TableSpec, runner: Runner, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        spec: TableSpec,
+        runner: Runner,
+        parent: QObject | None = None,
+        *,
+        max_blocks: int = MAX_BLOCKS,
+    ) -> None:
         super().__init__(parent)
         self.spec = spec
         self._runner = runner
         self._columns = [c for c in spec.columns if c.visible]
         self._column_index = {c.key: i for i, c in enumerate(spec.columns)}
-        self._rows: list[tuple[Any, ...]] = []
+        self._max_blocks = max_blocks
         self._database: Database | None = None
-        self._last_id: int | None = None
-        self._complete = True
-        self._loading = False
-        self.estimated_total = 0
+        self._state = ViewState(spec.name)
+        self._rows = 0
+        self._total = Total(0)
+        self._blocks: OrderedDict[int, Block] = OrderedDict()
+        self._texts: dict[int, list[tuple[str, ...] | None]] = {}
+        self._display_plan = [(c, self._column_index[c.key]) for c in self._columns]
+        self._quantiles: browse.Quantiles | None = None
+        self._missing: set[int] = set()
+        self._inflight: set[int] = set()
+        self._generation = 0
+        self._opening = False
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(0)
+        self._flush_timer.timeout.connect(self._flush)
 
-    # -- data source ----------------------------------------------------------------------
-
-    def set_database(self, database: Database | None) -> None:
-        self.beginResetModel()
-        self._rows = []
-        self._database = database
-        self._last_id = None
-        self._complete = database is None
-        self._loading = False
-        self.endResetModel()
-        self._runner.forget(self._key)
-        if database is not None:
-            self._runner.submit(
-                partial(browse.estimated_total, database.engine, self.spec),
-                on_success=self._on_total,
-                on_failure=self._on_failure,
-            )
-            self._request_page()
+    # -- state ----------------------------------------------------------------------------
 
     @property
-    def _key(self) -> str:
-        return f"page:{self.spec.name}:{id(self)}"
+    def state(self) -> ViewState:
+        return self._state
 
-    def _request_page(self) -> None:
-        if self._database is None or self._loading or self._complete:
-            return
-        self._loading = True
-        self._runner.submit(
-            partial(browse.fetch_page, self._database.engine, self.spec, self._last_id, PAGE_SIZE),
-            on_success=self._on_page,
-            on_failure=self._on_failure,
-            key=self._key,
-        )
-
-    def _on_page(self, page: browse.Page) -> None:
-        self._loading = False
-        if page.rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
-            self._rows.extend(page.rows)
-            self.endInsertRows()
-        self._last_id = page.last_id
-        self._complete = page.complete
-        self.page_loaded.emit(len(self._rows))
-
-    def _on_failure(self, exc: BaseException) -> None:
-        self._loading = False
-        self._complete = True
-        self.load_failed.emit(f"Could not load {self.spec.title.lower()}: {exc}")
-
-    def _on_total(self, total: int) -> None:
-        self.estimated_total = total
+    @property
+    def total(self) -> Total:
+        return self._total
 
     @property
     def is_loading(self) -> bool:
-        return self._loading
+        return self._opening
+
+    @property
+    def database(self) -> Database | None:
+        return self._database
+
+    def cached_blocks(self) -> int:
+        return len(self._blocks)
+
+    def set_database(self, database: Database | None) -> None:
+        self._database = database
+        if database is None:
+            self._generation += 1
+            self._runner.cancel(self._key("open"))
+            self.beginResetModel()
+            self._rows, self._total = 0, Total(0)
+            self._clear_blocks()
+            self.endResetModel()
+            return
+        self._reload()
+
+    def set_state(self, state: ViewState) -> None:
+        """Show `state` (its search, filters and sort); reloads only if it changed."""
+        if state == self._state:
+            return
+        self._state = state
+        self.state_changed.emit()
+        if self._database is not None:
+            self._reload()
+
+    def _key(self, what: str) -> str:
+        return f"{what}:{self.spec.name}:{id(self)}"
+
+    def _reload(self) -> None:
+        assert self._database is not None
+        self._generation += 1
+        self._opening = True
+        self._quantiles = None
+        self._missing.clear()
+        self._inflight.clear()
+        self._runner.cancel(self._key("blocks"))
+        self._runner.cancel(self._key("count"))
+        generation = self._generation
+        self._runner.submit(
+            partial(windows.open_view, self._database.engine, self._state),
+            on_success=partial(self._on_open, generation),
+            on_failure=partial(self._on_failure, generation),
+            key=self._key("open"),
+        )
+
+    def _on_open(self, generation: int, opened: windows.Opened) -> None:
+        if generation != self._generation:
+            return
+        self._opening = False
+        self.beginResetModel()
+        self._clear_blocks()
+        self._total = opened.total
+        self._rows = opened.total.value
+        if opened.first is not None:
+            self._store(opened.first)
+        self.endResetModel()
+        self.page_loaded.emit(self._rows)
+        self.total_changed.emit()
+        if opened.needs_count and self._database is not None:
+            self._runner.submit(
+                partial(browse.count_total, self._database.engine, self._state),
+                on_success=partial(self._on_count, generation),
+                on_failure=partial(self._on_failure, generation),
+                key=self._key("count"),
+            )
+
+    def _on_count(self, generation: int, total: Total) -> None:
+        if generation != self._generation:
+            return
+        self._total = total
+        self._resize(total.value)
+        self.total_changed.emit()
+
+    def _on_failure(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._opening = False
+        self._inflight.clear()
+        message = exc.message if isinstance(exc, KnownError) else str(exc)
+        self.load_failed.emit(f"Could not load {self.spec.title.lower()}: {message}")
+
+    # -- blocks ---------------------------------------------------------------------------
+
+    def _want(self, block: int) -> None:
+        if block in self._inflight or self._opening:
+            return
+        self._missing.add(block)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _flush(self) -> None:
+        wanted = sorted(b for b in self._missing if b not in self._blocks)
+        self._missing.clear()
+        if not wanted or self._database is None or self._opening:
+            return
+        abandoned = self._inflight - set(wanted)
+        self._inflight = set(wanted)
+        anchors = {i: (b.first_key, b.last_key) for i, b in self._blocks.items()}
+        generation = self._generation
+        self._runner.submit(
+            partial(
+                windows.load_blocks,
+                self._database.engine,
+                self._state,
+                wanted,
+                anchors,
+                self._rows,
+                self._quantiles,
+            ),
+            on_success=partial(self._on_blocks, generation, abandoned),
+            on_failure=partial(self._on_failure, generation),
+            key=self._key("blocks"),
+        )
+
+    def _on_blocks(self, generation: int, abandoned: set[int], loaded: Loaded) -> None:
+        if generation != self._generation:
+            return
+        self._inflight.clear()
+        if loaded.quantiles is not None:
+            self._quantiles = loaded.quantiles
+        if loaded.total is not None and loaded.total != self._rows:
+            kind = "exact" if loaded.total < self._rows else self._total.kind
+            self._total = Total(loaded.total, kind)
+            self._resize(loaded.total)
+            self.total_changed.emit()
+        fresh = set()
+        for block in loaded.blocks:
+            if block.index * BLOCK < self._rows:
+                self._store(block)
+                fresh.add(block.index)
+        while len(self._blocks) > self._max_blocks:
+            evicted, _ = self._blocks.popitem(last=False)
+            self._texts.pop(evicted, None)
+        last_column = self.columnCount() - 1
+        for index in sorted(fresh | abandoned):
+            first = index * BLOCK
+            last = min(self._rows, first + BLOCK) - 1
+            if first <= last:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+
+    def _store(self, block: Block) -> None:
+        self._blocks[block.index] = block
+        self._blocks.move_to_end(block.index)
+        self._texts[block.index] = [None] * len(block.rows)
+
+    def _clear_blocks(self) -> None:
+        self._blocks.clear()
+        self._texts.clear()
+
+    def _resize(self, rows: int) -> None:
+        if rows < self._rows:
+            self.beginRemoveRows(QModelIndex(), rows, self._rows - 1)
+            self._rows = rows
+            for index in [i for i in self._blocks if i * BLOCK >= rows]:
+                del self._blocks[index]
+                self._texts.pop(index, None)
+            self.endRemoveRows()
+        elif rows > self._rows:
+            self.beginInsertRows(QModelIndex(), self._rows, rows - 1)
+            self._rows = rows
+            self.endInsertRows()
+
+    def row_values(self, row: int) -> tuple[Any, ...] | None:
+        """The loaded record at `row` (all spec columns), or None while it loads."""
+        block = self._blocks.get(row // BLOCK)
+        if block is None:
+            return None
+        offset = row - block.index * BLOCK
+        return block.rows[offset] if offset < len(block.rows) else None
+
+    def record(self, row: int) -> dict[str, Any] | None:
+        values = self.row_values(row)
+        if values is None:
+            return None
+        return {c.key: values[i] for i, c in enumerate(self.spec.columns)}
+
+    def column_key(self, column: int) -> str:
+        return self._columns[column].key
+
+    def column_kind(self, column: int) -> Kind:
+        return self._columns[column].kind
 
     # -- Qt model interface ---------------------------------------------------------------
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._rows
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._complete and not self._loading
-
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if not parent.isValid():
-            self._request_page()
-
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(self._columns):
-                return self._columns[section].title
+        if orientation != Qt.Orientation.Horizontal or not (0 <= section < len(self._columns)):
+            return None
+        column = self._columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column.key in SORTS[self.spec.name]:
+                return f"Click to sort by {column.title.lower()}"
+            return f"{column.title} cannot be sorted"
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        # Called thousands of times per paint: unknown roles leave at once, display text is
+        # formatted once per row and kept with its block.
+        if role not in _ROLES:
             return None
-        if not (0 <= index.column() < len(self._columns)):
+        row, col = index.row(), index.column()
+        if not (0 <= row < self._rows and 0 <= col < len(self._columns)):
             return None
-        row = self._rows[index.row()]
-        column = self._columns[index.column()]
-        value = row[self._column_index[column.key]]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return display(column.kind, value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind is Kind.INT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column.kind is Kind.MASKED:
-            return "Credentials are hidden. Open the plugin to reveal them deliberately."
+        block_index = row // BLOCK
+        block = self._blocks.get(block_index)
+        if block is None:
+            self._want(block_index)
+            if role == _DISPLAY:
+                return PLACEHOLDER if col == 0 else ""
+            if role == _FOREGROUND:
+                return _GRAY
+            return None
+        offset = row - block_index * BLOCK
+        values = block.rows[offset] if offset < len(block.rows) else None
+        if role == _DISPLAY:
+            if values is None:
+                return ""
+            texts = self._texts[block_index]
+            line = texts[offset]
+            if line is None:
+                if col == 0:
+                    self._blocks.move_to_end(block_index)
+                line = texts[offset] = tuple(
+                    display(c.kind, values[i]) for c, i in self._display_plan
+                )
+            return line[col]
         if role == RowRole:
-            return row
+            return values
+        if values is None:
+            return None
+        column = self._columns[col]
+        if role == _ALIGN:
+            return _RIGHT if column.kind is Kind.INT else None
+        if role == _TOOLTIP:
+            if column.kind is Kind.MASKED:
+                return "Credentials are hidden. Open the plugin to reveal them deliberately."
+            return None
         if role == SortRole:
-            return value
+            return values[self._column_index[column.key]]
         return None
 
-    def row_values(self, row: int) -> dict[str, Any]:
-        """The record at `row` as a plain dict keyed by column key."""
-        values = self._rows[row]
-        return {c.key: values[i] for i, c in enumerate(self.spec.columns)}
+    def cell(self, row: int, col: int) -> tuple[str, bool, bool]:
+        """(display text, right-aligned, still loading) of one cell, for the delegate."""
+        index = self.index(row, col)
+        block = self._blocks.get(row // BLOCK)
+        text = self.data(index, _DISPLAY)
+        return (text or "", self._columns[col].kind is Kind.INT, block is None)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Header click: sort on the server (ties broken by id)."""
+        if not (0 <= column < len(self._columns)):
+            return
+        key = self._columns[column].key
+        if key not in SORTS[self.spec.name]:
+            self.state_changed.emit()  # lets the header put its indicator back
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.set_state(self._state.with_(sort=key, descending=descending))
+
+    def sort_column(self) -> int:
+        for i, column in enumerate(self._columns):
+            if column.key == self._state.sort:
+                return i
+        return -1

@@ -1,0 +1,195 @@
+"""Loads fixed-size blocks of a view's rows by position, by keyset chains or quantile jumps.
+
+A view of N rows is cut into blocks of `BLOCK` rows. A block next to one already loaded is
+read by keyset from its neighbour's first or last key; a block far from any is read from
+the sort key at its fraction of the view (a jump); nothing ever uses OFFSET. Positions are
+approximate when the total is an estimate: a block that finds the end early corrects the
+total, one that overshoots is padded with empty rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from desktop.core import cancel
+from desktop.db.queries import SortKey
+from desktop.db.view_state import ViewState
+from desktop.services.browse import Quantiles, Total, estimated_total, fetch_window, quantiles
+
+BLOCK = 100
+CHAIN_LIMIT = 3  # blocks read one after another before a jump is cheaper
+
+Row = tuple[Any, ...] | None
+
+
+@dataclass(frozen=True)
+class Block:
+    index: int
+    rows: tuple[Row, ...]
+    first_key: SortKey | None
+    last_key: SortKey | None
+
+
+@dataclass
+class Loaded:
+    """What one load job found: blocks, a corrected total, the quantiles it computed."""
+
+    blocks: list[Block] = field(default_factory=list)
+    total: int | None = None
+    quantiles: Quantiles | None = None
+
+
+def block_size(index: int, total: int) -> int:
+    return max(0, min(BLOCK, total - index * BLOCK))
+
+
+def last_block(total: int) -> int:
+    return (total - 1) // BLOCK if total > 0 else -1
+
+
+class _Job:
+    def __init__(
+        self,
+        engine: Engine,
+        state: ViewState,
+        anchors: dict[int, tuple[SortKey | None, SortKey | None]],
+        total: int,
+        known_quantiles: Quantiles | None,
+    ) -> None:
+        self.engine = engine
+        self.state = state
+        self.known = dict(anchors)
+        self.total = total
+        self.result = Loaded(quantiles=known_quantiles)
+        self.total_changed = False
+
+    def _check(self) -> None:
+        token = cancel.current()
+        if token is not None:
+            token.raise_if_cancelled()
+
+    def _store(
+        self, index: int, rows: list[Row], first: SortKey | None, last: SortKey | None
+    ) -> None:
+        self.known[index] = (first, last)
+        self.result.blocks.append(Block(index, tuple(rows), first, last))
+
+    def _set_total(self, total: int) -> None:
+        if total != self.total:
+            self.total = total
+            self.total_changed = True
+
+    def forward(self, index: int) -> bool:
+        """Read block `index` after block index-1 (or from the start). False at the end."""
+        self._check()
+        size = block_size(index, self.total)
+        previous = self.known.get(index - 1)
+        key = previous[1] if previous else None
+        if index > 0 and key is None:
+            return False
+        win = fetch_window(self.engine, self.state, key=key, limit=max(size, BLOCK))
+        rows: list[Row] = list(win.rows)
+        if len(rows) < size or (not win.more and len(rows) < BLOCK):
+            self._set_total(index * BLOCK + len(rows))  # the real end came earlier
+        elif index == last_block(self.total) and (win.more or len(rows) > size):
+            self._set_total((index + 1) * BLOCK + (BLOCK if win.more else 0))  # and later
+        rows = rows[: block_size(index, self.total)]
+        if rows:
+            self._store(index, rows, win.first_key, win.last_key)
+        return bool(rows) and index < last_block(self.total)
+
+    def backward(self, index: int) -> None:
+        """Read block `index` before block index+1 (or as the tail of the view)."""
+        self._check()
+        size = block_size(index, self.total)
+        following = self.known.get(index + 1)
+        key = following[0] if following else None
+        if index < last_block(self.total) and key is None:
+            return
+        win = fetch_window(self.engine, self.state, key=key, backwards=True, limit=size)
+        rows: list[Row] = [None] * (size - len(win.rows)) + list(win.rows)
+        self._store(index, rows, win.first_key, win.last_key)
+
+    def jump(self, index: int) -> None:
+        self._check()
+        if self.result.quantiles is None:
+            self.result.quantiles = quantiles(self.engine, self.state)
+        key = self.result.quantiles.key_at(index * BLOCK / max(self.total, 1))
+        if key is None:
+            self.chain_forward_from(min(self.known, default=-1), index)
+            return
+        size = block_size(index, self.total)
+        win = fetch_window(self.engine, self.state, key=key, inclusive=True, limit=size)
+        rows: list[Row] = list(win.rows) + [None] * (size - len(win.rows))
+        self._store(index, rows, win.first_key, win.last_key)
+
+    def chain_forward_from(self, start: int, index: int) -> None:
+        for j in range(start + 1, index + 1):
+            if j in self.known and j != index:
+                continue
+            if not self.forward(j):
+                return
+
+    def load(self, index: int) -> None:
+        last = last_block(self.total)
+        if index > last or index in self.known:
+            return
+        below = [k for k in self.known if k < index]
+        above = [k for k in self.known if index < k <= last]
+        options: list[tuple[int, str, int]] = []
+        if below:
+            options.append((index - max(below), "forward", max(below)))
+        options.append((index + 1, "forward", -1))
+        if above:
+            options.append((min(above) - index, "backward", min(above)))
+        options.append((last + 1 - index, "backward", last + 1))
+        distance, direction, start = min(options)
+        if distance > CHAIN_LIMIT:
+            self.jump(index)
+        elif direction == "forward":
+            self.chain_forward_from(start, index)
+        else:
+            for j in range(start - 1, index - 1, -1):
+                if j not in self.known or j == index:
+                    self.backward(j)
+
+
+def load_blocks(
+    engine: Engine,
+    state: ViewState,
+    wanted: list[int],
+    anchors: dict[int, tuple[SortKey | None, SortKey | None]],
+    total: int,
+    known_quantiles: Quantiles | None = None,
+) -> Loaded:
+    """Read the `wanted` blocks of the view (and any needed to chain to them)."""
+    job = _Job(engine, state, anchors, total, known_quantiles)
+    for index in sorted(set(wanted)):
+        job.load(index)
+    if job.total_changed:
+        job.result.total = job.total
+    return job.result
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A view's first block and its total as known at once (refined later by a count)."""
+
+    first: Block | None
+    total: Total
+    needs_count: bool
+
+
+def open_view(engine: Engine, state: ViewState) -> Opened:
+    """The first block and an instant total: exact when the view fits in one block, the
+    table estimate when unfiltered, else the planner's estimate (then count it)."""
+    win = fetch_window(engine, state, limit=BLOCK)
+    first = Block(0, tuple(win.rows), win.first_key, win.last_key) if win.rows else None
+    if not win.more:
+        return Opened(first, Total(len(win.rows)), needs_count=False)
+    estimate = estimated_total(engine, state)
+    total = Total(max(estimate.value, BLOCK + 1), "about")
+    return Opened(first, total, needs_count=state.is_filtered)

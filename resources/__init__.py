@@ -1,0 +1,1 @@
+"""The app icon (SVG source, PNG/ICO/ICNS renders), installed as `desktop.resources`."""

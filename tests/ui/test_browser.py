@@ -1,0 +1,332 @@
+"""The tenant browser on a real database, with no SQL allowed on the GUI thread."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from sql_oracle import independent_ids
+from sqlalchemy import text
+
+from conftest import GuiThreadGuard
+from desktop.db.view_state import ViewState
+from desktop.services.database import Database, open_database
+from desktop.ui.main_window import MainWindow
+from desktop.ui.runner import Runner
+from desktop.ui.table_model import PagedTableModel, RowRole
+
+
+@pytest.fixture
+def database(seeded_url: str) -> Iterator[Database]:
+    db = open_database(seeded_url, label="Test database", environment="development")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def window(qtbot, runner: Runner, database: Database, gui_guard: GuiThreadGuard) -> MainWindow:  # type: ignore[no-untyped-def]
+    win = MainWindow(runner)
+    qtbot.addWidget(win)
+    win.resize(1300, 800)
+    win.show()
+    with qtbot.waitSignal(win.first_pages_loaded, timeout=20_000):
+        win.set_database(database)
+    return win
+
+
+def secrets(database: Database, guard: GuiThreadGuard) -> list[str]:
+    with guard.allow(), database.engine.connect() as c:
+        return [
+            v for (v,) in c.execute(text("SELECT value FROM plugin, json_each_text(credentials)"))
+        ]
+
+
+def wait_loaded(qtbot: Any, model: PagedTableModel, state: ViewState) -> None:
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
+        model.set_state(state)
+
+
+def shown_ids(model: PagedTableModel, rows: int) -> list[int]:
+    return [model.index(r, 0).data(RowRole)[0] for r in range(min(rows, model.rowCount()))]
+
+
+def test_the_guard_fails_a_query_on_the_gui_thread(
+    database: Database, gui_guard: GuiThreadGuard
+) -> None:
+    with pytest.raises(AssertionError, match="GUI thread"), database.engine.connect() as c:
+        c.execute(text("SELECT 1"))
+    assert gui_guard.violations == ["SELECT 1"]
+    gui_guard.violations.clear()
+    done: list[int] = []
+    worker = threading.Thread(
+        target=lambda: done.append(database.engine.connect().execute(text("SELECT 7")).scalar())
+    )
+    worker.start()
+    worker.join()
+    assert done == [7]
+
+
+def test_header_click_sorts_on_the_server(
+    qtbot, window: MainWindow, database: Database, gui_guard: GuiThreadGuard
+) -> None:  # type: ignore[no-untyped-def]
+    tab = window.browse_tabs["users"]
+    model = tab.model
+    email = next(c for c in range(model.columnCount()) if model.column_key(c) == "email")
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
+        tab.view.horizontalHeader().sectionClicked.emit(email)
+        tab.view.sortByColumn(email, Qt.SortOrder.DescendingOrder)
+    assert model.state.sort == "email" and model.state.descending
+    with gui_guard.allow():
+        expected = independent_ids(database.engine, model.state)
+    assert shown_ids(model, 100) == expected[:100]
+    assert "sorted by email, descending" in tab.state.text()
+
+
+STATES = st.builds(
+    lambda view, search, desc, status, org, system: ViewState(
+        view,
+        search=search,
+        descending=desc,
+        sort={"users": "last_login", "plugins": "title", "organizations": "users"}[view],
+        statuses=frozenset(status) if view == "users" else frozenset(),
+        organization_id=org if view != "organizations" else None,
+        is_system=system if view == "users" else None,
+    ),
+    st.sampled_from(["users", "plugins", "organizations"]),
+    st.sampled_from(["", "a", "son", "ma", "%", "_"]),
+    st.booleans(),
+    st.sets(st.sampled_from([1, 2, 3]), max_size=2),
+    st.sampled_from([None, 1, 4]),
+    st.sampled_from([None, False]),
+)
+
+
+def test_model_results_equal_independent_sql(
+    qtbot, window: MainWindow, database: Database, gui_guard: GuiThreadGuard
+) -> None:  # type: ignore[no-untyped-def]
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(state=STATES)
+    def check(state: ViewState) -> None:
+        model = window.models[state.view]
+        if model.state != state:
+            wait_loaded(qtbot, model, state)
+        with gui_guard.allow():
+            expected = independent_ids(database.engine, state)
+        qtbot.waitUntil(
+            lambda: model.total.kind != "about" or not state.is_filtered, timeout=10_000
+        )
+        if state.is_filtered:
+            assert model.rowCount() == len(expected)
+        assert shown_ids(model, 100) == expected[:100]
+
+    check()
+
+
+def test_typing_fast_shows_only_the_final_result_and_leaves_no_query(
+    qtbot, window: MainWindow, database: Database, gui_guard: GuiThreadGuard
+) -> None:  # type: ignore[no-untyped-def]
+    tab = window.browse_tabs["users"]
+    model = tab.model
+    shown: list[str] = []
+    model.page_loaded.connect(lambda _: shown.append(model.state.search))
+    window.tabs.setCurrentWidget(tab)
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
+        qtbot.keyClicks(tab.filters.search, "maria w")
+    qtbot.wait(300)
+    assert shown == ["maria w"]
+    # Without the debounce too: ten states in a row, only the last one is shown.
+    shown.clear()
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
+        for term in ["s", "so", "son", "sons", "sonj", "o", "ol", "oli", "oliv", "olivia"]:
+            model.set_state(model.state.with_(search=term))
+    qtbot.wait(300)
+    assert shown == ["olivia"]
+    assert all(
+        "olivia" in (r[1] + r[2]).lower()
+        for r in map(model.row_values, range(model.rowCount()))
+        if r
+    )
+    window.runner.wait(10_000)
+    with gui_guard.allow(), database.engine.connect() as c:
+        running = c.execute(
+            text(
+                "SELECT query FROM pg_stat_activity WHERE state = 'active'"
+                " AND pid <> pg_backend_pid() AND datname = current_database()"
+            )
+        ).all()
+    assert running == []
+
+
+def test_hostile_search_text_is_refused_clearly(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    tab = window.browse_tabs["users"]
+    for hostile, message in (("a\x00b", "NUL"), ("x" * 10_000, "too long")):
+        with qtbot.waitSignal(tab.model.load_failed, timeout=10_000) as blocker:
+            tab.filters.search.setText(hostile)
+        assert message in blocker.args[0]
+        assert message in tab.state.text()
+    with qtbot.waitSignal(tab.model.page_loaded, timeout=10_000):
+        tab.filters.search.setText("100%_\\'\"🙂")
+    assert tab.model.rowCount() == 0
+    assert "No users matching" in tab.state.text()
+
+
+def test_go_to_organization_back_and_forward(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    users = window.browse_tabs["users"]
+    plugins = window.browse_tabs["plugins"]
+    tenants = window.tenants
+    users.view.selectRow(3)
+    first_org = users.model.record(3)["organization_id"]  # type: ignore[index]
+    with qtbot.waitSignal(tenants.organization_loaded, timeout=10_000):
+        users.go_to_organization()
+    assert window.tabs.currentWidget() is tenants and tenants.current == first_org
+    qtbot.waitUntil(lambda: "users" in tenants.summary.text(), timeout=10_000)
+    assert all(
+        r[9] == first_org
+        for r in map(tenants.users.model.row_values, range(tenants.users.model.rowCount()))
+        if r
+    )
+    row = next(
+        r
+        for r in range(plugins.model.rowCount())
+        if plugins.model.record(r)["organization_id"] != first_org
+    )  # type: ignore[index]
+    plugins.view.selectRow(row)
+    second_org = plugins.model.record(row)["organization_id"]  # type: ignore[index]
+    with qtbot.waitSignal(tenants.organization_loaded, timeout=10_000):
+        plugins.go_to_organization()
+    assert tenants.current == second_org
+    assert tenants.back_button.isEnabled() and not tenants.forward_button.isEnabled()
+    with qtbot.waitSignal(tenants.organization_loaded, timeout=10_000):
+        tenants.back_button.click()
+    assert tenants.current == first_org and tenants.forward_button.isEnabled()
+    with qtbot.waitSignal(tenants.organization_loaded, timeout=10_000):
+        tenants.forward_button.click()
+    assert tenants.current == second_org
+    qtbot.waitUntil(lambda: f"organization {second_org}" in tenants.title.text(), timeout=10_000)
+
+
+def test_selecting_an_organization_shows_its_users_and_plugins(
+    qtbot, window: MainWindow, database: Database, gui_guard: GuiThreadGuard, qtmodeltester
+) -> None:  # type: ignore[no-untyped-def]
+    tenants = window.tenants
+    with qtbot.waitSignal(tenants.organization_loaded, timeout=10_000):
+        tenants.organizations.view.selectRow(0)
+    org = tenants.current
+    qtbot.waitUntil(lambda: "plugins" in tenants.summary.text(), timeout=10_000)
+    with gui_guard.allow(), database.engine.connect() as c:
+        users, inactive = c.execute(
+            text(
+                "SELECT count(*), count(*) FILTER (WHERE status = 2)"
+                ' FROM "user" WHERE organization_id = :o'
+            ),
+            {"o": org},
+        ).one()
+    assert f"{users:,} users" in tenants.summary.text()
+    assert f"{inactive:,} inactive" in tenants.summary.text()
+    qtbot.waitUntil(lambda: tenants.users.model.total.kind == "exact", timeout=10_000)
+    assert tenants.users.model.rowCount() == users
+    assert tenants.detail_tabs.tabText(0) == f"Users ({users:,})"
+    for model in (tenants.users.model, tenants.plugins.model):
+        qtmodeltester.check(model, force_py=True)
+
+
+def test_copy_rows_as_tsv_keeps_credentials_masked(
+    qtbot, window: MainWindow, database: Database, gui_guard: GuiThreadGuard
+) -> None:  # type: ignore[no-untyped-def]
+    tab = window.browse_tabs["plugins"]
+    tab.view.selectRow(0)
+    tab.view.selectionModel().select(
+        tab.model.index(1, 0),
+        tab.view.selectionModel().SelectionFlag.Select
+        | tab.view.selectionModel().SelectionFlag.Rows,
+    )
+    copied = tab.copy_rows()
+    assert QGuiApplication.clipboard().text() == copied
+    lines = copied.splitlines()
+    assert lines[0].split("\t")[:3] == ["ID", "Title", "Data source"]
+    assert len(lines) == 3 and all(
+        len(line.split("\t")) == tab.model.columnCount() for line in lines
+    )
+    assert "••••••" in copied
+    for secret in secrets(database, gui_guard):
+        assert secret not in copied
+    cells = tab.copy_cells()
+    assert cells.count("\n") == 2 and "\t" in cells
+
+
+def test_export_matches_the_database_and_masks_credentials(
+    qtbot, window: MainWindow, database: Database, gui_guard: GuiThreadGuard, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    users = window.browse_tabs["users"]
+    wait_loaded(qtbot, users.model, ViewState("users", statuses=frozenset({2}), sort="email"))
+    target = tmp_path / "inactive.csv"
+    with qtbot.waitSignal(users.export.finished, timeout=20_000) as blocker:
+        users.export.start(target, "csv")
+    assert "Exported" in blocker.args[0]
+    with target.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    with gui_guard.allow():
+        expected = independent_ids(database.engine, users.model.state)
+        with database.engine.connect() as c:
+            first = c.execute(
+                text('SELECT name, email FROM "user" WHERE id = :i'), {"i": expected[0]}
+            ).one()
+    assert [int(r["id"]) for r in rows] == expected
+    assert {r["status"] for r in rows} == {"inactive"}
+    assert (rows[0]["name"], rows[0]["email"]) == tuple(first)
+
+    plugins = window.browse_tabs["plugins"]
+    target = tmp_path / "plugins.json"
+    with qtbot.waitSignal(plugins.export.finished, timeout=20_000):
+        plugins.export.start(target, "json")
+    document = json.loads(target.read_text())
+    with gui_guard.allow():
+        assert [d["id"] for d in document] == independent_ids(database.engine, plugins.model.state)
+    raw = target.read_text()
+    for secret in secrets(database, gui_guard):
+        assert secret not in raw
+    assert all(
+        set(d) >= {"credential_keys", "properties"}
+        and "password" not in json.dumps(d.get("credentials"))
+        for d in document
+    )
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_cancelled_export_leaves_no_complete_looking_file(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from desktop.services import export
+
+    monkeypatch.setattr(export, "PROGRESS_EVERY", 1)
+    started = threading.Event()
+    release = threading.Event()
+    real_sink_write = export._Sink.write
+
+    def slow_write(self: Any, data: bytes) -> int:  # holds the export mid-stream
+        started.set()
+        release.wait(5)
+        return real_sink_write(self, data)
+
+    monkeypatch.setattr(export._Sink, "write", slow_write)
+    users = window.browse_tabs["users"]
+    target = tmp_path / "users.csv"
+    users.export.start(target, "csv")
+    assert started.wait(10)
+    window.tabs.setCurrentWidget(users)
+    assert users.export.running and users.export.cancel_button.isVisible()
+    with qtbot.waitSignal(users.export.finished, timeout=20_000) as blocker:
+        users.export.cancel_button.click()
+        release.set()
+    assert "cancelled" in blocker.args[0]
+    window.runner.wait(10_000)
+    assert list(tmp_path.iterdir()) == []
