@@ -25,7 +25,7 @@ class DeleteImpact:
     plugins: int
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     clean, problems = v.collect({"name": lambda: v.text_field("Name", name, limit=v.MAX_NAME)})
     if problems:
         raise v.ValidationError(problems)
@@ -33,7 +33,7 @@ def _clean_name(name: str) -> str:
 
 
 def create(db: Database, actor: Actor, name: str) -> OrganizationRecord:
-    clean = _clean_name(name)
+    clean = clean_name(name)
     with transaction(db) as connection:
         new_id = connection.execute(
             text("INSERT INTO organization (name) VALUES (:name) RETURNING id"), {"name": clean}
@@ -54,7 +54,7 @@ def rename(
     overwrite: bool = False,
     undo: UndoStack | None = None,
 ) -> OrganizationRecord:
-    clean = _clean_name(name)
+    clean = clean_name(name)
     with transaction(db) as connection:
         before = load_organization(connection, org_id, lock=True)
         if before is None:

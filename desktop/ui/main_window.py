@@ -13,7 +13,10 @@ from desktop.services.browse import TABLES
 from desktop.services.connect import Connector
 from desktop.services.database import Database
 from desktop.ui.connection_menu import ConnectionControls
+from desktop.ui.edit_actions import EditActions
 from desktop.ui.environment import style_for
+from desktop.ui.firebase_dock import FirebaseDock
+from desktop.ui.forms.audit_view import AuditView
 from desktop.ui.migrations_panel import MigrationsPanel
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
@@ -62,6 +65,8 @@ class MainWindow(QMainWindow):
             model.load_failed.connect(self.show_error)
         self.migrations_panel = MigrationsPanel(runner, self.tabs)
         self.tabs.addTab(self.migrations_panel, "Migrations")
+        self.audit_view = AuditView(runner, self.tabs)
+        self.tabs.addTab(self.audit_view, "Audit")
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -78,6 +83,17 @@ class MainWindow(QMainWindow):
         self.connection_label.setAccessibleName("Connection state")
         self.statusBar().addPermanentWidget(self.connection_label)
         runner.unhandled.connect(self.show_failure)
+        self.editing = EditActions(self, runner, self.current_browse_tab, self.tenants.opened)
+        self.editing.message.connect(self.statusBar().showMessage)
+        self.editing.changed.connect(self.reload_data)
+        self.firebase = FirebaseDock(self, runner)
+        for tab in (self.browse_tabs["users"], self.tenants.users):
+            tab.view.selectionModel().currentRowChanged.connect(
+                lambda current, _previous, tab=tab: self._user_selected(tab, current.row())
+            )
+            tab.view.doubleClicked.connect(lambda _index: self.editing.edit())
+        for tab in (self.browse_tabs["plugins"], self.tenants.plugins):
+            tab.view.doubleClicked.connect(lambda _index: self.editing.edit())
         self._waiting_first_pages: set[str] = set()
         self._update_title()
 
@@ -113,7 +129,35 @@ class MainWindow(QMainWindow):
         self.browse_tabs["users"].set_database(database)
         self.browse_tabs["plugins"].set_database(database)
         self.migrations_panel.set_database(database)
+        self.audit_view.set_database(database)
+        self.editing.set_database(database)
+        self.firebase.set_database(database)
         self._update_title()
+
+    def current_browse_tab(self) -> BrowseTab | None:
+        """The table the user works in: the focused one, else the visible one."""
+        tables = [*self.browse_tabs.values(), self.tenants.users, self.tenants.plugins]
+        focus = self.focusWidget()
+        for tab in tables:
+            if focus is not None and (focus is tab or tab.isAncestorOf(focus)):
+                return tab
+        current = self.tabs.currentWidget()
+        if current is self.tenants:
+            return self.tenants.focused_tab()
+        return current if isinstance(current, BrowseTab) else None
+
+    def reload_data(self) -> None:
+        """After a change made here: show the new rows (the forms keep their own state)."""
+        if self.database is None:
+            return
+        for tab in (*self.browse_tabs.values(), self.tenants.users, self.tenants.plugins):
+            if tab.model.database is not None:
+                tab.model.set_database(self.database)
+        self.audit_view.reload()
+
+    def _user_selected(self, tab: BrowseTab, row: int) -> None:
+        record = tab.model.record(row) if row >= 0 else None
+        self.firebase.show_user(int(record["id"]) if record else None)
 
     def show_organization(self, organization_id: int) -> None:
         """From a user or a plugin: its organization, with its users and plugins."""

@@ -83,6 +83,7 @@ class TenantView(QWidget):
         self.database: Database | None = None
         self.history = History()
         self.current: int | None = None
+        self.current_name = ""
         self._waiting: set[str] = set()
 
         self.organizations = BrowseTab(
@@ -211,8 +212,27 @@ class TenantView(QWidget):
     def _on_summary(self, summary: OrganizationSummary) -> None:
         if summary.id != self.current:
             return
+        self.current_name = summary.name
         self.title.setText(f"{summary.name}  (organization {summary.id})")
         self.summary.setText(describe(summary))
+
+    def opened(self) -> tuple[int, str] | None:
+        """The organization shown on the right (id, name), if any."""
+        if self.current is None:
+            return None
+        return self.current, self.current_name or f"organization {self.current}"
+
+    def focused_tab(self) -> BrowseTab:
+        """The detail table when it has focus or an organization is open, else the list."""
+        focus = self.focusWidget()
+        for tab in (self.users, self.plugins):
+            if focus is not None and tab.isAncestorOf(focus):
+                return tab
+        if self.current is not None and self.detail_tabs.hasFocus():
+            current = self.detail_tabs.currentWidget()
+            if isinstance(current, BrowseTab):
+                return current
+        return self.organizations
 
     def _on_summary_failed(self, exc: BaseException) -> None:
         text = exc.message if isinstance(exc, KnownError) else f"Could not load: {exc}"

@@ -15,6 +15,7 @@ from desktop.core.profiles import Profile
 from desktop.db import errors, migrate
 from desktop.db.embedded import EmbeddedPostgres, free_port
 from desktop.db.models import Organization
+from desktop.db.view_state import ViewState
 from desktop.services import browse
 from desktop.services import connect as svc
 
@@ -225,8 +226,7 @@ def test_idle_transaction_is_rolled_back_with_a_message(login_role: LoginRole) -
             ):
                 c.execute(text("SELECT 1"))
         assert database.connection_lost
-        spec = browse.TABLES["organizations"]
-        assert browse.fetch_page(database.engine, spec, None, 5).rows
+        assert browse.fetch_window(database.engine, ViewState("organizations"), limit=5).rows
         assert database.connection_lost is None
     finally:
         database.dispose()
@@ -263,9 +263,9 @@ def test_server_restart_while_connected(
 ) -> None:
     server, role = private_server
     database = svc.open_profile(role.profile, role.password)
-    spec = browse.TABLES["organizations"]
+    organizations = ViewState("organizations")
     try:
-        assert browse.fetch_page(database.engine, spec, None, 10).rows
+        assert browse.fetch_window(database.engine, organizations, limit=10).rows
         held = database.engine.connect()
         held.execute(text("SELECT 1"))
         port = server.running_port
@@ -276,7 +276,7 @@ def test_server_restart_while_connected(
             held.execute(text("SELECT 1"))
         held.close()
         assert database.connection_lost is not None
-        page = browse.fetch_page(database.engine, spec, None, 10)
+        page = browse.fetch_window(database.engine, organizations, limit=10)
         assert [row[1] for row in page.rows] == ["Org"]
         assert database.connection_lost is None
     finally:

@@ -148,8 +148,9 @@ def test_bulk_status_with_progress(qtbot, context: EditContext) -> None:  # type
 
 def test_audit_view_lists_changes(qtbot, context: EditContext) -> None:  # type: ignore[no-untyped-def]
     plugins.reveal_credentials(context.database, context.actor, 1)
-    view = AuditView(context)
+    view = AuditView(context.runner)
     qtbot.addWidget(view)
+    view.set_database(context.database)
     view.reload()
     qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=10_000)
     assert view.table.item(0, 6).text() == "reveal_credentials"

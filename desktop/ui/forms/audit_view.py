@@ -19,18 +19,20 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services import audit
-from desktop.ui.forms.context import EditContext
+from desktop.services.database import Database
+from desktop.ui.runner import Runner
 
 PERIODS = {"Last hour": 1, "Last day": 24, "Last week": 24 * 7, "Any time": None}
 COLUMNS = ("When", "OS user", "DB user", "Profile", "Entity", "ID", "Action", "Before", "After")
 
 
 class AuditView(QWidget):
-    def __init__(self, context: EditContext, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("auditView")
         self.setAccessibleName("Audit trail")
-        self.context = context
+        self.runner = runner
+        self.database: Database | None = None
         self.entity = QComboBox(self)
         self.entity.setObjectName("auditEntity")
         self.entity.setAccessibleName("Entity")
@@ -83,22 +85,41 @@ class AuditView(QWidget):
         self.period.currentIndexChanged.connect(self.reload)
         self.user.returnPressed.connect(self.reload)
 
+    def set_database(self, database: Database | None) -> None:
+        self.database = database
+        self.table.setRowCount(0)
+        self.state.setText("" if database else "Not connected.")
+        if database is not None and self.isVisible():
+            self.reload()
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.reload()
+
     def reload(self) -> None:
+        if self.database is None:
+            return
         hours = PERIODS[self.period.currentText()]
         since = datetime.now(UTC) - timedelta(hours=hours) if hours else None
         self.state.setText("Loading…")
-        self.context.runner.submit(
+        self.runner.submit(
             partial(
                 audit.entries,
-                self.context.database,
+                self.database,
                 entity=self.entity.currentData(),
                 user=self.user.text().strip() or None,
                 since=since,
             ),
             on_success=self._show,
-            on_failure=lambda exc: self.state.setText(f"Could not load the audit trail: {exc}"),
+            on_failure=self._failed,
             key=f"audit:{id(self)}",
         )
+
+    def _failed(self, exc: BaseException) -> None:
+        message = str(exc)
+        if "tenantry_audit" in message:
+            message = "this database has no audit trail yet (migrate it to the latest revision)"
+        self.state.setText(f"Could not load the audit trail: {message}")
 
     def _show(self, rows: list[audit.AuditRow]) -> None:
         self.table.setRowCount(len(rows))

@@ -1,0 +1,72 @@
+"""The Edit menu in the main window: enabled by profile, acts on the focused table, undo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import text
+
+from desktop.services.database import Database, open_database
+from desktop.ui.forms.user_form import UserForm
+from desktop.ui.main_window import MainWindow
+from desktop.ui.runner import Runner
+
+
+def _window(qtbot, runner: Runner, database: Database) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(runner)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.first_pages_loaded, timeout=20_000):
+        window.set_database(database)
+    return window
+
+
+@pytest.fixture
+def database(seeded_url: str) -> Iterator[Database]:
+    db = open_database(seeded_url, label="Test", environment="development")
+    yield db
+    db.dispose()
+
+
+def test_read_only_profiles_get_no_write_actions(qtbot, runner: Runner, seeded_url: str) -> None:  # type: ignore[no-untyped-def]
+    db = open_database(seeded_url, label="Support", environment="production", read_only=True)
+    try:
+        window = _window(qtbot, runner, db)
+        assert all(not action.isEnabled() for action in window.editing.write_actions)
+    finally:
+        runner.wait()
+        db.dispose()
+
+
+def test_edit_the_selected_user_then_undo(qtbot, runner: Runner, database: Database) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, runner, database)
+    users_tab = window.browse_tabs["users"]
+    window.tabs.setCurrentWidget(users_tab)
+    users_tab.view.setFocus()
+    qtbot.waitUntil(lambda: users_tab.model.record(0) is not None, timeout=10_000)
+    first = users_tab.model.record(0)
+    assert first is not None
+    users_tab.view.selectionModel().select(
+        users_tab.model.index(0, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    assert window.current_browse_tab() is users_tab
+    window.editing.edit_action.trigger()
+    form = next(w for w in QApplication.topLevelWidgets() if isinstance(w, UserForm))
+    qtbot.addWidget(form)
+    qtbot.waitUntil(lambda: form.record is not None, timeout=10_000)
+    assert form.record is not None and form.record.id == first["id"]
+    form.name.setText("Renamed Through The Menu")
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.save()
+    with database.engine.connect() as c:
+        name = c.execute(text('SELECT name FROM "user" WHERE id = :i'), {"i": first["id"]})
+        assert name.scalar_one() == "Renamed Through The Menu"
+    with qtbot.waitSignal(window.editing.changed, timeout=10_000):
+        window.editing.undo_action.trigger()
+    with database.engine.connect() as c:
+        name = c.execute(text('SELECT name FROM "user" WHERE id = :i'), {"i": first["id"]})
+        assert name.scalar_one() == first["name"]
