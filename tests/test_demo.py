@@ -94,3 +94,16 @@ def test_bad_arguments_exit_2_with_a_message() -> None:
         )
         assert result.returncode == 2, args
         assert "tenantry" in result.stderr
+
+
+def test_seeding_leaves_the_indexes_exactly_as_the_migrations_made_them(
+    schema_engine: Engine, seeded_engine: Engine
+) -> None:
+    query = text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+        " AND tablename IN ('organization', 'user', 'plugin') ORDER BY indexname"
+    )
+    with schema_engine.connect() as empty, seeded_engine.connect() as seeded:
+        before = empty.execute(query).all()
+        after = seeded.execute(query).all()
+    assert len(before) > 5 and after == before
