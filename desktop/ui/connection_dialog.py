@@ -29,6 +29,7 @@ from desktop.core.profiles import Profile, ProfileError
 from desktop.core.secrets import SecretStoreError
 from desktop.db import errors
 from desktop.services.connect import ConnectionReport, Connector, Opened
+from desktop.services.firebase import profile_settings
 from desktop.ui.environment import style_for
 from desktop.ui.profile_form import ProfileForm, environment_icon
 from desktop.ui.runner import Runner
@@ -173,10 +174,16 @@ class ConnectionDialog(QDialog):
 
     def _current_profile(self) -> Profile | None:
         try:
-            return self.form.profile()
+            profile = self.form.profile()
+            profile_settings.check(profile)
         except ProfileError as exc:
             self._say_error(exc)
             return None
+        except KnownError as exc:  # the Firebase settings: name the form's field
+            fields = {"project_id": "firebase_project", "emulator_host": "firebase_emulator"}
+            self._say_error(KnownError(exc.message, field=fields.get(exc.field or "")))
+            return None
+        return profile
 
     # -- create, duplicate, delete, save --
 
@@ -251,6 +258,7 @@ class ConnectionDialog(QDialog):
         profile = self._current_profile()
         if profile is None:
             return False
+        key_file = self.form.firebase_key_file()  # read before reload() refills the form
         old = self._editing
         try:
             if old is None:
@@ -284,8 +292,20 @@ class ConnectionDialog(QDialog):
         elif typed:
             self.connector.use_for_session(profile.name, typed)
             message += " The password is kept for this session only."
+        if key_file:
+            self.runner.submit(
+                partial(profile_settings.import_key, profile, key_file),
+                on_success=lambda _: self._key_imported(),
+                on_failure=self._on_failure,
+                pool="net",
+            )
+            message += " Importing the Firebase key into the system keyring…"
         self.outcome.setText(message)
         return True
+
+    def _key_imported(self) -> None:
+        self.form.firebase_key.clear()
+        self._show_notice("Firebase key saved in the system keyring (the file was not kept).")
 
     # -- test and open --
 

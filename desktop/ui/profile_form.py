@@ -7,10 +7,12 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -89,6 +91,22 @@ class ProfileForm(QWidget):
         self.statement_timeout.setSpecialValueText("no limit")
         self.application_name = self._line("application_name", "Application name", "Tenantry")
         self.application_name.setText("Tenantry")
+        self.firebase_project = self._line(
+            "firebase_project", "Firebase project", "project id, e.g. acme-prod (optional)"
+        )
+        self.firebase_emulator = self._line(
+            "firebase_emulator", "Firebase emulator", "HOST:PORT, for testing (optional)"
+        )
+        self.firebase_key = self._line(
+            "firebase_key", "Firebase key file", "service-account JSON to import (optional)"
+        )
+        self.firebase_key.setToolTip(
+            "Imported into the system keyring when you save; the file itself is not kept."
+        )
+        self.firebase_key_browse = QPushButton("Browse…", self)
+        self.firebase_key_browse.setObjectName("firebaseKeyBrowse")
+        self.firebase_key_browse.setAccessibleName("Choose the Firebase key file")
+        self.firebase_key_browse.clicked.connect(self._choose_key)
 
         password_row = QHBoxLayout()
         password_row.setContentsMargins(0, 0, 0, 0)
@@ -117,6 +135,13 @@ class ProfileForm(QWidget):
         form.addRow("Connect timeout", self.connect_timeout)
         form.addRow("Statement timeout", self.statement_timeout)
         form.addRow("Application name", self.application_name)
+        key_row = QHBoxLayout()
+        key_row.setContentsMargins(0, 0, 0, 0)
+        key_row.addWidget(self.firebase_key, 1)
+        key_row.addWidget(self.firebase_key_browse)
+        form.addRow("Firebase project", self.firebase_project)
+        form.addRow("Firebase emulator", self.firebase_emulator)
+        form.addRow("Firebase key", key_row)
 
         self.fields: dict[str, QWidget] = {
             "name": self.name,
@@ -134,10 +159,21 @@ class ProfileForm(QWidget):
             "connect_timeout": self.connect_timeout,
             "statement_timeout": self.statement_timeout,
             "application_name": self.application_name,
+            "firebase_project": self.firebase_project,
+            "firebase_emulator": self.firebase_emulator,
+            "firebase_key": self.firebase_key,
         }
         for widget in (self.name, self.host, self.database, self.user, self.password):
             widget.textEdited.connect(self._on_edit)
-        for line in (self.sslrootcert, self.sslcert, self.sslkey, self.application_name):
+        for line in (
+            self.sslrootcert,
+            self.sslcert,
+            self.sslkey,
+            self.application_name,
+            self.firebase_project,
+            self.firebase_emulator,
+            self.firebase_key,
+        ):
             line.textEdited.connect(self._on_edit)
         for spin in (self.port, self.connect_timeout, self.statement_timeout):
             spin.valueChanged.connect(self._on_edit)
@@ -178,6 +214,9 @@ class ProfileForm(QWidget):
             self.connect_timeout.setValue(profile.connect_timeout)
             self.statement_timeout.setValue(profile.statement_timeout)
             self.application_name.setText(profile.application_name)
+            self.firebase_project.setText(profile.firebase_project)
+            self.firebase_emulator.setText(profile.firebase_emulator)
+            self.firebase_key.clear()
         finally:
             for widget in widgets:
                 widget.blockSignals(False)
@@ -200,7 +239,20 @@ class ProfileForm(QWidget):
             application_name=self.application_name.text().strip(),
             environment=self.environment.currentData(),
             read_only=self.read_only.isChecked(),
+            firebase_project=self.firebase_project.text().strip(),
+            firebase_emulator=self.firebase_emulator.text().strip(),
         )
+
+    def firebase_key_file(self) -> str | None:
+        return self.firebase_key.text().strip() or None
+
+    def _choose_key(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Firebase service-account key", "", "JSON (*.json);;All files (*)"
+        )
+        if name:
+            self.firebase_key.setText(name)
+            self._on_edit()
 
     def typed_password(self) -> str | None:
         return self.password.text() or None

@@ -430,3 +430,37 @@ def test_profile_flag_with_a_password_problem_opens_the_dialog(  # type: ignore[
     finally:
         session.window.close()
         session.close()
+
+
+def test_firebase_settings_and_key_import_from_the_dialog(  # type: ignore[no-untyped-def]
+    qtbot,
+    runner: Runner,
+    home: Path,
+    secret_service: SecretServiceSession,
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from firebase.test_settings import service_account
+
+    dialog = ConnectionDialog(runner, _connector())
+    qtbot.addWidget(dialog)
+    profile = Profile(name="fb dialog", host="127.0.0.1", database="x", user="u")
+    _fill(dialog, qtbot, profile, "")
+    qtbot.keyClicks(dialog.form.firebase_project, "Not A Project")
+    assert not dialog.save_profile()
+    assert "not a Firebase project id" in dialog.outcome.text()
+    assert dialog.form.firebase_project.styleSheet()  # the field is outlined
+    key = service_account(project="tenantry-prod")
+    key_file = tmp_path / "key.json"
+    key_file.write_text(json.dumps(key))
+    dialog.form.firebase_project.clear()
+    qtbot.keyClicks(dialog.form.firebase_project, "tenantry-prod")
+    qtbot.keyClicks(dialog.form.firebase_key, str(key_file))
+    assert dialog.save_profile()
+    qtbot.waitUntil(lambda: "Importing" not in dialog.outcome.text(), timeout=10_000)
+    assert "Firebase key saved" in dialog.outcome.text(), dialog.outcome.text()
+    stored = secret_tool_lookup(secret_service, "Tenantry Firebase", "fb dialog")
+    assert stored is not None and json.loads(stored)["client_email"] == key["client_email"]
+    assert ProfileStore().get("fb dialog").firebase_project == "tenantry-prod"
+    assert key["private_key"].splitlines()[3] not in (home / "config" / "profiles.json").read_text()
