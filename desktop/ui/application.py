@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QIcon
@@ -16,11 +16,13 @@ from PySide6.QtWidgets import QApplication
 from desktop import __version__
 from desktop.core.errors import KnownError
 from desktop.core.resources import icon_path
-from desktop.services.connect import Opened
 from desktop.services.database import Database
-from desktop.services.demo import DEFAULT_DEMO_USERS, DemoDatabase
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
+
+if TYPE_CHECKING:
+    from desktop.services.connect import Opened
+    from desktop.services.demo import DemoDatabase
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +46,21 @@ class _Session:
         if self.args.smoke:
             self._arm_smoke()
         if self.args.demo:
-            self.demo = DemoDatabase(
-                users=self.args.demo_size or DEFAULT_DEMO_USERS, reset=self.args.reset
-            )
             self.window.show_connecting("Starting the demo database…")
-            self.runner.submit(self.demo.open, on_success=self._connected, on_failure=self._failed)
+            self.runner.submit(self._open_demo, on_success=self._connected, on_failure=self._failed)
         elif self.args.profile:
             self._open_profile(self.args.profile)
         elif self.args.smoke:
             QTimer.singleShot(0, lambda: self.finish(0))
+
+    def _open_demo(self) -> Database:
+        """Worker thread: start (or adopt) the demo cluster; imported here, off start-up."""
+        from desktop.services.demo import DEFAULT_DEMO_USERS, DemoDatabase
+
+        self.demo = DemoDatabase(
+            users=self.args.demo_size or DEFAULT_DEMO_USERS, reset=self.args.reset
+        )
+        return self.demo.open()
 
     def _open_profile(self, name: str) -> None:
         """`--profile NAME`: connect in the background; on a password problem, the dialog."""

@@ -1,28 +1,39 @@
-"""The Firebase side of the window: the selected user's account, and the drift report."""
+"""The Firebase side of the window: the selected user's account, and the drift report.
+
+Firebase's libraries are heavy to import, so nothing of them loads at start-up: the worker
+that reads a profile's Firebase settings imports them, and the account panel is built only
+once a connection has a Firebase project.
+"""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow
 
-from desktop.services import audit
 from desktop.services.database import Database
-from desktop.services.firebase import profile_settings
-from desktop.services.firebase.session import FirebaseAccounts
-from desktop.services.writes import actor_for
-from desktop.ui.firebase_drift import DriftDialog
-from desktop.ui.firebase_panel import FirebaseAccountPanel
 from desktop.ui.runner import Runner
+
+if TYPE_CHECKING:
+    from desktop.services.firebase.session import FirebaseAccounts
+    from desktop.ui.firebase_panel import FirebaseAccountPanel
+
+NO_PROJECT = "This connection has no Firebase project. Set one in its profile (Connect…)."
 
 
 def _accounts_for(database: Database) -> FirebaseAccounts | None:
-    """Blocking (keyring): the profile's Firebase project, or None when it has none."""
+    """Worker thread (keyring, imports): the profile's Firebase project, or None."""
     profile = database.profile
     if profile is None or not profile.firebase_project:
         return None
+    from desktop.services import audit
+    from desktop.services.firebase import profile_settings
+    from desktop.services.firebase.session import FirebaseAccounts
+    from desktop.services.writes import actor_for
+
     settings = profile_settings.settings_for(profile)
     return FirebaseAccounts(
         database.engine, settings, audit=audit.firebase_hook(actor_for(database))
@@ -35,11 +46,17 @@ class FirebaseDock(QObject):
         self.window = window
         self.runner = runner
         self.accounts: FirebaseAccounts | None = None
-        self.panel = FirebaseAccountPanel(runner)
+        self.panel: FirebaseAccountPanel | None = None
+        self.user_id: int | None = None
+        self.placeholder = QLabel(NO_PROJECT)
+        self.placeholder.setObjectName("firebaseNoProject")
+        self.placeholder.setAccessibleName("Firebase account")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setMargin(12)
         self.dock = QDockWidget("Firebase account", window)
         self.dock.setObjectName("firebaseDock")
         self.dock.setAccessibleName("Firebase account")
-        self.dock.setWidget(self.panel)
+        self.dock.setWidget(self.placeholder)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         menu = window.menuBar().addMenu("Fire&base")
@@ -67,24 +84,36 @@ class FirebaseDock(QObject):
         )
 
     def _failed(self, exc: BaseException) -> None:
+        self.placeholder.setText(f"Firebase: {exc}")
         self.window.statusBar().showMessage(f"Firebase: {exc}")
 
     def _set_accounts(self, accounts: FirebaseAccounts | None) -> None:
         if self.accounts is not None and self.accounts is not accounts:
-            old = self.accounts
-            self.runner.submit(old.close, pool="net")
+            self.runner.submit(self.accounts.close, pool="net")
         self.accounts = accounts
-        self.panel.set_accounts(accounts)
         self.drift_action.setEnabled(accounts is not None)
-        self.drift_action.setToolTip(
-            "" if accounts else "This profile has no Firebase project (set one in its profile)."
-        )
+        self.drift_action.setToolTip("" if accounts else NO_PROJECT)
+        if accounts is None:
+            self.placeholder.setText(NO_PROJECT)
+            if self.panel is not None:
+                self.panel.set_accounts(None)
+            return
+        if self.panel is None:
+            from desktop.ui.firebase_panel import FirebaseAccountPanel
+
+            self.panel = FirebaseAccountPanel(self.runner)
+            self.dock.setWidget(self.panel)
+        self.panel.set_accounts(accounts)
+        self.panel.show_user(self.user_id)
 
     def show_user(self, user_id: int | None) -> None:
-        self.panel.show_user(user_id)
+        self.user_id = user_id
+        if self.panel is not None and self.accounts is not None:
+            self.panel.show_user(user_id)
 
     def open_drift(self) -> None:
         if self.accounts is None:
             return
-        dialog = DriftDialog(self.runner, self.accounts, self.window)
-        dialog.show()
+        from desktop.ui.firebase_drift import DriftDialog
+
+        DriftDialog(self.runner, self.accounts, self.window).show()

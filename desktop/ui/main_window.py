@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from desktop import __version__
@@ -17,13 +19,22 @@ from desktop.ui.edit_actions import EditActions
 from desktop.ui.environment import style_for
 from desktop.ui.firebase_dock import FirebaseDock
 from desktop.ui.forms.audit_view import AuditView
-from desktop.ui.migrations_panel import MigrationsPanel
+from desktop.ui.lazy_tab import LazyTab, warm_up
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
 from desktop.ui.table_view import BrowseTab
 from desktop.ui.tenant_view import TenantView
 
+if TYPE_CHECKING:
+    from desktop.ui.migrations_panel import MigrationsPanel
+
 log = logging.getLogger(__name__)
+
+
+def _migrations_panel(runner: Runner, parent: QWidget) -> MigrationsPanel:
+    from desktop.ui.migrations_panel import MigrationsPanel
+
+    return MigrationsPanel(runner, parent)
 
 
 class MainWindow(QMainWindow):
@@ -63,8 +74,11 @@ class MainWindow(QMainWindow):
         for model in self.models.values():
             model.page_loaded.connect(self._check_first_pages)
             model.load_failed.connect(self.show_error)
-        self.migrations_panel = MigrationsPanel(runner, self.tabs)
-        self.tabs.addTab(self.migrations_panel, "Migrations")
+        self.migrations_tab: LazyTab[MigrationsPanel] = LazyTab(
+            lambda parent: _migrations_panel(runner, parent), self.tabs
+        )
+        self.migrations_tab.setObjectName("migrationsTab")
+        self.tabs.addTab(self.migrations_tab, "Migrations")
         self.audit_view = AuditView(runner, self.tabs)
         self.tabs.addTab(self.audit_view, "Audit")
 
@@ -95,6 +109,7 @@ class MainWindow(QMainWindow):
         for tab in (self.browse_tabs["plugins"], self.tenants.plugins):
             tab.view.doubleClicked.connect(lambda _index: self.editing.edit())
         self._waiting_first_pages: set[str] = set()
+        self._warmed_up = False
         self._update_title()
 
     # -- connection -------------------------------------------------------------------------
@@ -128,11 +143,23 @@ class MainWindow(QMainWindow):
         self.tenants.set_database(database)
         self.browse_tabs["users"].set_database(database)
         self.browse_tabs["plugins"].set_database(database)
-        self.migrations_panel.set_database(database)
+        self.migrations_tab.set_database(database)
         self.audit_view.set_database(database)
         self.editing.set_database(database)
         self.firebase.set_database(database)
         self._update_title()
+
+    @property
+    def migrations_panel(self) -> MigrationsPanel:
+        return self.migrations_tab.content
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._warmed_up:
+            self._warmed_up = True  # once the window has settled, not during start-up
+            QTimer.singleShot(
+                1500, self, lambda: warm_up(self.runner, "desktop.ui.migrations_panel")
+            )
 
     def current_browse_tab(self) -> BrowseTab | None:
         """The table the user works in: the focused one, else the visible one."""

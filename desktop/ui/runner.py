@@ -139,6 +139,11 @@ class Runner(QObject):
             token.mark()
             self._net_pool.start(token.stop_running)
 
+    @property
+    def closed(self) -> bool:
+        """True once `shutdown()` ran: nothing more may be submitted."""
+        return self._closed
+
     def in_flight(self) -> int:
         return len(self._pending)
 

@@ -237,7 +237,7 @@ def test_the_main_window_has_a_migrations_tab(  # type: ignore[no-untyped-def]
         window.set_database(schema_db)
     assert window.migrations_panel.database is schema_db
     assert window.migrations_panel.summary.text().startswith("Up to date")
-    window.tabs.setCurrentWidget(window.migrations_panel)
+    window.tabs.setCurrentWidget(window.migrations_tab)
     window.resize(1280, 860)
     window.show()
     out = Path(os.environ.get("TENANTRY_SCREENSHOTS", tmp_path))
