@@ -14,6 +14,7 @@ from desktop.core.errors import KnownError
 from desktop.services.browse import TABLES
 from desktop.services.connect import Connector
 from desktop.services.database import Database
+from desktop.ui.about_dialog import AboutDialog
 from desktop.ui.connection_menu import ConnectionControls
 from desktop.ui.edit_actions import EditActions
 from desktop.ui.environment import style_for
@@ -101,6 +102,10 @@ class MainWindow(QMainWindow):
         self.editing.message.connect(self.statusBar().showMessage)
         self.editing.changed.connect(self.reload_data)
         self.firebase = FirebaseDock(self, runner)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        self.about_action = help_menu.addAction("About Tenantry", self.show_about)
+        self.about_action.setObjectName("aboutAction")
         for tab in (self.browse_tabs["users"], self.tenants.users):
             tab.view.selectionModel().currentRowChanged.connect(
                 lambda current, _previous, tab=tab: self._user_selected(tab, current.row())
@@ -160,6 +165,11 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(
                 1500, self, lambda: warm_up(self.runner, "desktop.ui.migrations_panel")
             )
+
+    def show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self.runner, self.database, self)
+        dialog.show()
+        return dialog
 
     def current_browse_tab(self) -> BrowseTab | None:
         """The table the user works in: the focused one, else the visible one."""

@@ -70,3 +70,17 @@ def test_edit_the_selected_user_then_undo(qtbot, runner: Runner, database: Datab
     with database.engine.connect() as c:
         name = c.execute(text('SELECT name FROM "user" WHERE id = :i'), {"i": first["id"]})
         assert name.scalar_one() == first["name"]
+
+
+def test_about_shows_versions_and_the_schema_revision(
+    qtbot, runner: Runner, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    from desktop.db import migrate
+
+    window = _window(qtbot, runner, database)
+    dialog = window.show_about()
+    qtbot.addWidget(dialog)
+    heads = ", ".join(migrate.head_revisions())
+    qtbot.waitUntil(lambda: f"Schema revision: {heads}" in dialog.text(), timeout=10_000)
+    text = dialog.text()
+    assert "PostgreSQL server: 18" in text and "Qt: 6." in text and "Tenantry:" in text
