@@ -8,6 +8,7 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,3 +115,14 @@ def seeded_engine(seeded_url: str) -> Iterator[Engine]:
     engine = create_engine(seeded_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def runner(qapp: object) -> Iterator[Any]:
+    """One background runner per test, shut down (and checked for leftovers) afterwards."""
+    from desktop.ui.runner import Runner
+
+    runner = Runner()
+    yield runner
+    runner.shutdown(timeout_ms=20_000)
+    assert runner.wait(0), "a background task was still running after the test"

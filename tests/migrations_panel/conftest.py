@@ -110,14 +110,3 @@ def open_db() -> Iterator[Callable[..., Database]]:
     yield opener
     for db in opened:
         db.dispose()
-
-
-@pytest.fixture
-def runner(qapp: object) -> Iterator[object]:
-    """One background runner per test, shut down (and checked) afterwards (as in tests/ui)."""
-    from desktop.ui.runner import Runner
-
-    runner = Runner()
-    yield runner
-    runner.shutdown(timeout_ms=20_000)
-    assert runner.wait(0), "a background task was still running after the test"

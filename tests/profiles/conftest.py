@@ -21,7 +21,6 @@ from sqlalchemy.engine import make_url
 
 from desktop.core.profiles import Profile
 from desktop.db.embedded import EmbeddedPostgres
-from desktop.ui.runner import Runner
 
 from .profiles_support import LoginRole, SecretServiceSession, forget_detected_keyring, unavailable
 
@@ -186,14 +185,6 @@ def login_role(pg_server: EmbeddedPostgres, seeded_url: str) -> Iterator[LoginRo
             connection.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {name}"))
             connection.execute(text(f"DROP ROLE {name}"))
         admin.dispose()
-
-
-@pytest.fixture
-def runner(qapp: object) -> Iterator[Runner]:
-    runner = Runner()
-    yield runner
-    runner.shutdown(timeout_ms=20_000)
-    assert runner.wait(0), "a background task was still running after the test"
 
 
 @pytest.fixture

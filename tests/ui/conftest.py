@@ -10,16 +10,6 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from desktop.ui.runner import Runner
-
-
-@pytest.fixture
-def runner(qapp: object) -> Iterator[Runner]:
-    runner = Runner()
-    yield runner
-    runner.shutdown(timeout_ms=20_000)
-    assert runner.wait(0), "a background task was still running after the test"
-
 
 class GuiThreadGuard:
     """Fails any SQL statement run on the GUI (main) thread while installed."""
