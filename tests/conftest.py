@@ -80,6 +80,12 @@ def _fresh_database(server: EmbeddedPostgres, template: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def another_empty_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
+    """A second new, empty database in the same test (when `empty_url` is taken)."""
+    yield from _fresh_database(pg_server, "template0")
+
+
+@pytest.fixture
 def seeded_users() -> int:
     """How many users the seeded databases hold."""
     return SEEDED_USERS

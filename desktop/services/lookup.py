@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from desktop.core.errors import KnownError
+from desktop.db.view_state import like_pattern
 from desktop.services.database import Database
 from desktop.services.records import (
     OrganizationRecord,
@@ -12,10 +13,6 @@ from desktop.services.records import (
     load_organization,
     load_user,
 )
-
-
-def escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def organizations_named(db: Database, term: str, limit: int = 25) -> list[tuple[int, str]]:
@@ -28,7 +25,7 @@ def organizations_named(db: Database, term: str, limit: int = 25) -> list[tuple[
                 " WHERE name ILIKE :pattern ESCAPE '\\' OR CAST(id AS text) = :term"
                 " ORDER BY (CAST(id AS text) = :term) DESC, lower(name), id LIMIT :limit"
             ),
-            {"pattern": f"%{escape_like(term)}%", "term": term, "limit": limit},
+            {"pattern": like_pattern(term), "term": term, "limit": limit},
         ).all()
     return [(int(row.id), str(row.name)) for row in rows]
 

@@ -11,7 +11,13 @@ from desktop.services import audit
 from desktop.services.database import Database
 from desktop.services.records import OrganizationRecord, load_organization, load_plugin
 from desktop.services.undo import UndoStack
-from desktop.services.writes import Actor, ConflictError, NeedsConfirmation, transaction
+from desktop.services.writes import (
+    Actor,
+    ConflictError,
+    NeedsConfirmation,
+    still_as_seen,
+    transaction,
+)
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,13 @@ def rename(
 ) -> OrganizationRecord:
     clean = clean_name(name)
     with transaction(db) as connection:
-        before = load_organization(connection, org_id, lock=True)
-        if before is None:
-            raise ConflictError("organization", org_id, None)
-        if not overwrite and before.version != seen_version:
-            raise ConflictError("organization", org_id, before.values())
+        before = still_as_seen(
+            "organization",
+            org_id,
+            load_organization(connection, org_id, lock=True),
+            seen_version,
+            overwrite,
+        )
         connection.execute(
             text("UPDATE organization SET name = :name WHERE id = :id"),
             {"name": clean, "id": org_id},
@@ -128,11 +136,13 @@ def delete(
             "This is a production database: type the organization's name to delete it."
         )
     with transaction(db) as connection:
-        before = load_organization(connection, org_id, lock=True)
-        if before is None:
-            raise ConflictError("organization", org_id, None)
-        if before.version != seen_version:
-            raise ConflictError("organization", org_id, before.values())
+        before = still_as_seen(
+            "organization",
+            org_id,
+            load_organization(connection, org_id, lock=True),
+            seen_version,
+            False,
+        )
         plugin_ids = (
             connection.execute(
                 text("SELECT id FROM plugin WHERE organization_id = :id ORDER BY id FOR UPDATE"),

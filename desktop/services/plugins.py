@@ -12,7 +12,7 @@ from desktop.services import audit
 from desktop.services.database import Database
 from desktop.services.records import PluginRecord, load_plugin
 from desktop.services.undo import UndoStack
-from desktop.services.writes import Actor, ConflictError, transaction
+from desktop.services.writes import Actor, ConflictError, still_as_seen, transaction
 
 EDITABLE = ("organization_id", "data_source", "title", "credentials", "properties")
 
@@ -101,11 +101,13 @@ def update(
     """Leave `credentials` out of `changes` to keep them as they are."""
     clean = validate(changes)
     with transaction(db) as connection:
-        before = load_plugin(connection, plugin_id, lock=True)
-        if before is None:
-            raise ConflictError("plugin", plugin_id, None)
-        if not overwrite and before.version != seen_version:
-            raise ConflictError("plugin", plugin_id, before.values())
+        before = still_as_seen(
+            "plugin",
+            plugin_id,
+            load_plugin(connection, plugin_id, lock=True),
+            seen_version,
+            overwrite,
+        )
         if clean:
             connection.execute(
                 text(f"UPDATE plugin SET {_assignments(clean)} WHERE id = :id"),
@@ -137,11 +139,13 @@ def delete(
     overwrite: bool = False,
 ) -> PluginRecord:
     with transaction(db) as connection:
-        before = load_plugin(connection, plugin_id, lock=True)
-        if before is None:
-            raise ConflictError("plugin", plugin_id, None)
-        if not overwrite and before.version != seen_version:
-            raise ConflictError("plugin", plugin_id, before.values())
+        before = still_as_seen(
+            "plugin",
+            plugin_id,
+            load_plugin(connection, plugin_id, lock=True),
+            seen_version,
+            overwrite,
+        )
         connection.execute(text("DELETE FROM plugin WHERE id = :id"), {"id": plugin_id})
         audit.record(connection, actor, "plugin", plugin_id, "delete", before.values(), None)
     return before

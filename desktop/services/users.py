@@ -20,6 +20,7 @@ from desktop.services.writes import (
     Actor,
     ConflictError,
     NeedsConfirmation,
+    still_as_seen,
     transaction,
 )
 
@@ -183,11 +184,8 @@ def update(
     """Apply `changes` if the row is still at `seen_version` (or `overwrite` knowingly)."""
     clean = validate(changes)
     with transaction(db) as connection:
-        before = load_user(connection, user_id, lock=True)
-        if before is None:
-            raise ConflictError("user", user_id, None)
-        if not overwrite and before.version != seen_version:
-            raise ConflictError("user", user_id, before.values())
+        current = load_user(connection, user_id, lock=True)
+        before = still_as_seen("user", user_id, current, seen_version, overwrite)
         if before.is_system and not confirm_system:
             raise NeedsConfirmation(
                 f"{before.name} is a system user; confirm that you mean to change it."
@@ -279,11 +277,8 @@ def hard_delete(
 ) -> UserRecord:
     """Remove the row for good. System users only with `allow_system`."""
     with transaction(db) as connection:
-        before = load_user(connection, user_id, lock=True)
-        if before is None:
-            raise ConflictError("user", user_id, None)
-        if not overwrite and before.version != seen_version:
-            raise ConflictError("user", user_id, before.values())
+        current = load_user(connection, user_id, lock=True)
+        before = still_as_seen("user", user_id, current, seen_version, overwrite)
         if before.is_system and not allow_system:
             raise NeedsConfirmation(
                 f"{before.name} is a system user and cannot be hard-deleted by default; "

@@ -6,7 +6,7 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from psycopg2 import errors as pg_errors
 from sqlalchemy.engine import Connection
@@ -91,3 +91,28 @@ def _integrity_message(exc: IntegrityError) -> KnownError:
         return ValidationError({field_name: message})
     detail = getattr(diag, "message_primary", None) or str(exc.orig).splitlines()[0]
     return KnownError(f"The database refused the change: {detail}")
+
+
+class _Versioned(Protocol):
+    @property
+    def version(self) -> str: ...
+
+    def values(self) -> dict[str, Any]: ...
+
+
+V = TypeVar("V", bound=_Versioned)
+
+
+def still_as_seen(
+    entity: str, entity_id: int, current: V | None, seen_version: str | None, overwrite: bool
+) -> V:
+    """The locked row, if nobody changed or deleted it since the user saw `seen_version`.
+
+    `overwrite` skips the version check (the user chose to overwrite knowingly); a deleted
+    row is always a conflict.
+    """
+    if current is None:
+        raise ConflictError(entity, entity_id, None)
+    if not overwrite and current.version != seen_version:
+        raise ConflictError(entity, entity_id, current.values())
+    return current

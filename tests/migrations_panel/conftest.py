@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from desktop.db import migrate
-from desktop.db.embedded import EmbeddedPostgres
 from desktop.services.database import Database, open_database
 
 HERE = Path(__file__).resolve().parent
@@ -64,22 +60,15 @@ def empty_db(empty_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def base_db(pg_server: EmbeddedPostgres) -> Iterator[Database]:
+def base_db(another_empty_url: str) -> Iterator[Database]:
     """A database of its own at the first revision (0001), whatever the app's head is."""
     from alembic import command
 
-    name = f"base_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
-    db = _open(make_url(pg_server.url()).set(database=name).render_as_string(False))
+    db = _open(another_empty_url)
     with db.engine.begin() as connection:
         command.upgrade(migrate.alembic_config(connection), BASE)
     yield db
     db.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def below_head() -> tuple[str, ...]:
