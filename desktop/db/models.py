@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from desktop.db.user_status import UserStatus as UserStatus
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -30,18 +31,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class UserStatus(enum.IntEnum):
-    """`user.status`: stored as an int (1..3), named in code and on screen."""
-
-    ACTIVE = 1
-    INACTIVE = 2
-    DELETED = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.capitalize()
 
 
 class StatusType(TypeDecorator[UserStatus]):

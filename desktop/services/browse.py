@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
-from sqlalchemy import Select, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -16,114 +14,12 @@ from desktop.core import cancel
 from desktop.core.errors import Cancelled, KnownError
 from desktop.db import cancel as db_cancel
 from desktop.db import queries
-from desktop.db.models import Organization, Plugin, User, UserStatus
+from desktop.db.models import UserStatus
 from desktop.db.queries import SortKey
 from desktop.db.view_state import ViewState
+from desktop.services.columns import TABLES, Total
 
 QUERY_CANCELED = "57014"
-
-
-class Kind(Enum):
-    """How a column's values are shown."""
-
-    INT = "int"
-    TEXT = "text"
-    BOOL = "bool"
-    STATUS = "status"
-    DATETIME = "datetime"
-    MASKED = "masked"
-    JSON = "json"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str
-    kind: Kind = Kind.TEXT
-    visible: bool = True
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """One browse view: its name, columns and how to query it."""
-
-    name: str
-    title: str
-    table: str
-    columns: tuple[Column, ...]
-    statement: Callable[[], Select[Any]]
-    id_column: Any
-
-
-TABLES: dict[str, TableSpec] = {
-    spec.name: spec
-    for spec in (
-        TableSpec(
-            "organizations",
-            "Organizations",
-            "organization",
-            (
-                Column("id", "ID", Kind.INT),
-                Column("name", "Name"),
-                Column("users", "Users", Kind.INT),
-                Column("plugins", "Plugins", Kind.INT),
-            ),
-            queries.organizations,
-            Organization.id,
-        ),
-        TableSpec(
-            "users",
-            "Users",
-            "user",
-            (
-                Column("id", "ID", Kind.INT),
-                Column("name", "Name"),
-                Column("email", "Email"),
-                Column("organization", "Organization"),
-                Column("status", "Status", Kind.STATUS),
-                Column("is_system", "System", Kind.BOOL),
-                Column("firebase_id", "Firebase UID"),
-                Column("date_joined", "Joined", Kind.DATETIME),
-                Column("last_login", "Last login", Kind.DATETIME),
-                Column("organization_id", "Organization ID", Kind.INT, visible=False),
-            ),
-            queries.users,
-            User.id,
-        ),
-        TableSpec(
-            "plugins",
-            "Plugins",
-            "plugin",
-            (
-                Column("id", "ID", Kind.INT),
-                Column("title", "Title"),
-                Column("data_source", "Data source"),
-                Column("organization", "Organization"),
-                Column("credentials", "Credentials", Kind.MASKED),
-                Column("properties", "Properties", Kind.JSON),
-                Column("created_at", "Created (UTC)", Kind.DATETIME),
-                Column("organization_id", "Organization ID", Kind.INT, visible=False),
-            ),
-            queries.plugins,
-            Plugin.id,
-        ),
-    )
-}
-
-
-@dataclass(frozen=True)
-class Total:
-    """How many rows a view has: exactly, about (an estimate) or more than (a capped count)."""
-
-    value: int
-    kind: str = "exact"  # "exact" | "about" | "more_than"
-
-    def describe(self) -> str:
-        if self.kind == "about":
-            return f"about {self.value:,}"
-        if self.kind == "more_than":
-            return f"more than {self.value:,}"
-        return f"{self.value:,}"
 
 
 COUNT_TIMEOUT_MS = 1_500

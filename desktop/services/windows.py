@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from desktop.core import cancel
 from desktop.db.queries import SortKey
 from desktop.db.view_state import ViewState
-from desktop.services.browse import Quantiles, Total, estimated_total, fetch_window, quantiles
+from desktop.services.browse import Quantiles, estimated_total, fetch_window, quantiles
+from desktop.services.columns import BLOCK, Total
 
-BLOCK = 100
 CHAIN_LIMIT = 3  # blocks read one after another before a jump is cheaper
 
 Row = tuple[Any, ...] | None

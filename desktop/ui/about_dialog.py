@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 from functools import partial
+from typing import TYPE_CHECKING
 
 import PySide6
 from PySide6.QtCore import qVersion
@@ -20,8 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
-from desktop.services.database import Database
 from desktop.ui.runner import Runner
+
+if TYPE_CHECKING:
+    from desktop.services.database import Database
 
 
 def _revision(database: Database) -> str:

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QApplication
 from desktop import __version__
 from desktop.core.errors import KnownError
 from desktop.core.resources import icon_path
-from desktop.services.database import Database
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 
 if TYPE_CHECKING:
     from desktop.services.connect import Opened
+    from desktop.services.database import Database
     from desktop.services.demo import DemoDatabase
 
 log = logging.getLogger(__name__)

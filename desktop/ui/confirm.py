@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.services.connect import confirmation_prompt
-from desktop.services.database import Database
+
+if TYPE_CHECKING:
+    from desktop.services.database import Database
 
 
 def confirm_write(parent: QWidget, database: Database, summary: str) -> bool:

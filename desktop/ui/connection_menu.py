@@ -10,13 +10,14 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 
 from desktop.core.errors import KnownError
-from desktop.services.connect import Connector, Opened
-from desktop.services.database import Database, server_info
 from desktop.ui.connection_banner import ConnectionBanner
-from desktop.ui.connection_dialog import ConnectionDialog
 from desktop.ui.runner import Runner
 
+# Profiles, the keyring and the connection dialog load when first needed, off start-up.
 if TYPE_CHECKING:
+    from desktop.services.connect import Connector, Opened
+    from desktop.services.database import Database
+    from desktop.ui.connection_dialog import ConnectionDialog
     from desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,11 @@ log = logging.getLogger(__name__)
 class ConnectionControls(QObject):
     """Connect…, switching databases (the old one is closed), and reconnecting."""
 
-    def __init__(self, window: MainWindow, runner: Runner, connector: Connector) -> None:
+    def __init__(self, window: MainWindow, runner: Runner, connector: Connector | None) -> None:
         super().__init__(window)
         self.window = window
         self.runner = runner
-        self.connector = connector
+        self._connector = connector
         self.dialog: ConnectionDialog | None = None
         self.connect_action = QAction("&Connect…", window)
         self.connect_action.setObjectName("connectAction")
@@ -45,9 +46,20 @@ class ConnectionControls(QObject):
         window.first_pages_loaded.connect(self.banner.refresh)
         window.statusBar().showMessage("Connection ▸ Connect… (Ctrl+Shift+O) opens a database.")
 
+    @property
+    def connector(self) -> Connector:
+        """Profiles and secrets; created on first use (no keyring call happens here)."""
+        if self._connector is None:
+            from desktop.services.connect import Connector
+
+            self._connector = Connector()
+        return self._connector
+
     def open_dialog(
         self, select: str | None = None, message: str | None = None
     ) -> ConnectionDialog:
+        from desktop.ui.connection_dialog import ConnectionDialog
+
         if self.dialog is None or not self.dialog.isVisible():
             self.dialog = ConnectionDialog(self.runner, self.connector, self.window)
             self.dialog.opened.connect(self.use)
@@ -76,6 +88,8 @@ class ConnectionControls(QObject):
             return
         self.banner.button.setEnabled(False)
         self.banner.label.setText("Reconnecting…")
+        from desktop.services.database import server_info
+
         self.runner.submit(
             partial(server_info, database.engine),
             on_success=lambda _info: self._reconnected(database),

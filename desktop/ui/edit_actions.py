@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
-from desktop.db.models import UserStatus
-from desktop.services import plugins
-from desktop.services.database import Database
-from desktop.services.writes import ConflictError, actor_for
-from desktop.ui.confirm import confirm_write
-from desktop.ui.forms.bulk_dialog import BulkDialog
-from desktop.ui.forms.context import EditContext
-from desktop.ui.forms.csv_import_dialog import CsvImportDialog
-from desktop.ui.forms.organization_delete import OrganizationDeleteDialog
-from desktop.ui.forms.organization_form import OrganizationForm
-from desktop.ui.forms.plugin_form import PluginForm
-from desktop.ui.forms.user_form import UserForm
+from desktop.db.user_status import UserStatus
 from desktop.ui.runner import Runner
 from desktop.ui.table_view import BrowseTab
+
+# The forms and the write services (and with them SQLAlchemy) are imported when first
+# used, not at start-up; the app warms them up in the background once the window shows.
+if TYPE_CHECKING:
+    from desktop.services.database import Database
+    from desktop.ui.forms.context import EditContext
 
 
 class EditActions(QObject):
@@ -96,6 +91,9 @@ class EditActions(QObject):
         if database is None:
             self.context = None
         else:
+            from desktop.services.writes import actor_for
+            from desktop.ui.forms.context import EditContext
+
             self.context = EditContext(database, self.runner, actor_for(database))
         writable = database is not None and not database.read_only
         for item in self.write_actions:
@@ -134,6 +132,10 @@ class EditActions(QObject):
     # -- actions ----------------------------------------------------------------------------
 
     def new(self) -> None:
+        from desktop.ui.forms.organization_form import OrganizationForm
+        from desktop.ui.forms.plugin_form import PluginForm
+        from desktop.ui.forms.user_form import UserForm
+
         context = self._ready()
         if context is None:
             return
@@ -147,6 +149,10 @@ class EditActions(QObject):
             self._open(UserForm(context, None, org, self.window))
 
     def edit(self) -> None:
+        from desktop.ui.forms.organization_form import OrganizationForm
+        from desktop.ui.forms.plugin_form import PluginForm
+        from desktop.ui.forms.user_form import UserForm
+
         context = self._ready()
         ids = self._selected_ids()
         if context is None or not ids:
@@ -161,6 +167,9 @@ class EditActions(QObject):
             self._open(OrganizationForm(context, ids[0], self.window))
 
     def delete(self) -> None:
+        from desktop.ui.forms.bulk_dialog import BulkDialog
+        from desktop.ui.forms.organization_delete import OrganizationDeleteDialog
+
         context = self._ready()
         ids = self._selected_ids()
         if context is None or not ids:
@@ -175,6 +184,9 @@ class EditActions(QObject):
             self._delete_plugin(context, ids[0])
 
     def _delete_plugin(self, context: EditContext, plugin_id: int) -> None:
+        from desktop.services import plugins
+        from desktop.ui.confirm import confirm_write
+
         answer = QMessageBox.question(
             self.window,
             "Delete plugin?",
@@ -196,6 +208,8 @@ class EditActions(QObject):
         )
 
     def set_status(self, status: UserStatus) -> None:
+        from desktop.ui.forms.bulk_dialog import BulkDialog
+
         context = self._ready()
         ids = self._selected_ids()
         if context is None or not ids or self._entity() != "users":
@@ -206,6 +220,8 @@ class EditActions(QObject):
         self._open(dialog)
 
     def move(self) -> None:
+        from desktop.ui.forms.bulk_dialog import BulkDialog
+
         context = self._ready()
         ids = self._selected_ids()
         if context is None or not ids or self._entity() != "users":
@@ -214,6 +230,8 @@ class EditActions(QObject):
         self._open(BulkDialog(context, ids, "move", self.window))
 
     def import_csv(self) -> None:
+        from desktop.ui.forms.csv_import_dialog import CsvImportDialog
+
         context = self._ready()
         org = self.current_organization()
         if context is None:
@@ -242,6 +260,8 @@ class EditActions(QObject):
         self.changed.emit()
 
     def _failed(self, exc: BaseException) -> None:
+        from desktop.services.writes import ConflictError
+
         if isinstance(exc, ConflictError):
             self.message.emit(f"{exc.message} Nothing was changed; reload and try again.")
         else:

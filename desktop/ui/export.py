@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -16,10 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import Cancelled, KnownError
-from desktop.services import export
-from desktop.services.export import ExportResult
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
+
+if TYPE_CHECKING:
+    from desktop.services.export import ExportResult
 
 
 class _Progress(QObject):
@@ -86,6 +88,8 @@ class ExportPanel(QWidget):
         self.bar.setValue(0)
         self.label.setText(f"Exporting {self.model.total.describe()} rows to {path.name}…")
         self._show_running(True)
+        from desktop.services import export  # deferred: off the start-up path
+
         self._task = self.runner.submit(
             partial(
                 export.export_view,

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.db.models import UserStatus
+from desktop.db.user_status import UserStatus
 from desktop.db.view_state import ViewState
 
 DEBOUNCE_MS = 150

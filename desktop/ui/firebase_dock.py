@@ -14,10 +14,10 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow
 
-from desktop.services.database import Database
 from desktop.ui.runner import Runner
 
 if TYPE_CHECKING:
+    from desktop.services.database import Database
     from desktop.services.firebase.session import FirebaseAccounts
     from desktop.ui.firebase_panel import FirebaseAccountPanel
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from desktop.db.models import UserStatus
-from desktop.services.browse import Kind
+from desktop.db.user_status import UserStatus
+from desktop.services.columns import Kind
 
 MASK = "••••••"
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from functools import partial
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from desktop.services.database import Database
 from desktop.ui.runner import Runner
+
+if TYPE_CHECKING:
+    from desktop.services.database import Database
 
 T = TypeVar("T", bound=QWidget)
 
@@ -49,8 +50,12 @@ class LazyTab(QWidget, Generic[T]):
 
 
 def warm_up(runner: Runner, *modules: str) -> None:
-    """Import `modules` in a worker thread now, so the GUI thread finds them loaded later."""
+    """Import `modules`, in order, in one worker job now, so the GUI thread finds them loaded."""
     if runner.closed:
         return
-    for module in modules:
-        runner.submit(partial(importlib.import_module, module), pool="net")
+
+    def job() -> None:
+        for module in modules:
+            importlib.import_module(module)
+
+    runner.submit(job, pool="net")

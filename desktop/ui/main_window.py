@@ -11,9 +11,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBo
 
 from desktop import __version__
 from desktop.core.errors import KnownError
-from desktop.services.browse import TABLES
-from desktop.services.connect import Connector
-from desktop.services.database import Database
+from desktop.services.columns import TABLES
 from desktop.ui.about_dialog import AboutDialog
 from desktop.ui.connection_menu import ConnectionControls
 from desktop.ui.edit_actions import EditActions
@@ -27,9 +25,27 @@ from desktop.ui.table_view import BrowseTab
 from desktop.ui.tenant_view import TenantView
 
 if TYPE_CHECKING:
+    from desktop.services.connect import Connector
+    from desktop.services.database import Database
     from desktop.ui.migrations_panel import MigrationsPanel
 
 log = logging.getLogger(__name__)
+
+#: Loaded in the background right after the window shows: the database layer (SQLAlchemy),
+#: the browse queries, profiles and the keyring, the forms. Kept off start-up on purpose;
+#: tests/ui/test_startup_imports.py checks that building the window imports none of them.
+WARM_UP_FIRST = (
+    "desktop.services.connect",
+    "desktop.services.windows",
+    "desktop.services.export",
+    "desktop.services.audit",
+    "desktop.ui.connection_dialog",
+    "desktop.ui.forms.user_form",
+    "desktop.ui.forms.plugin_form",
+    "desktop.ui.forms.organization_form",
+    "desktop.ui.forms.bulk_dialog",
+)
+WARM_UP_LATER = ("desktop.ui.migrations_panel",)
 
 
 def _migrations_panel(runner: Runner, parent: QWidget) -> MigrationsPanel:
@@ -88,7 +104,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banner)
-        self.connection = ConnectionControls(self, runner, connector or Connector())
+        self.connection = ConnectionControls(self, runner, connector)
         layout.addWidget(self.connection.banner)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
@@ -161,10 +177,9 @@ class MainWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         if not self._warmed_up:
-            self._warmed_up = True  # once the window has settled, not during start-up
-            QTimer.singleShot(
-                1500, self, lambda: warm_up(self.runner, "desktop.ui.migrations_panel")
-            )
+            self._warmed_up = True  # once the window has painted, not during start-up
+            QTimer.singleShot(50, self, lambda: warm_up(self.runner, *WARM_UP_FIRST))
+            QTimer.singleShot(1500, self, lambda: warm_up(self.runner, *WARM_UP_LATER))
 
     def show_about(self) -> AboutDialog:
         dialog = AboutDialog(self.runner, self.database, self)

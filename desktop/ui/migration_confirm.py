@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -16,8 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.database import Database
 from desktop.services.migrations import Action, Plan
+
+if TYPE_CHECKING:
+    from desktop.services.database import Database
 
 _VERBS = {Action.UPGRADE: "Upgrade", Action.DOWNGRADE: "Downgrade", Action.STAMP: "Stamp"}
 

@@ -6,6 +6,7 @@ import html
 import logging
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import KnownError
 from desktop.services import migration_plan, migration_run, migrations, schema_drift
-from desktop.services.database import Database
 from desktop.services.migrations import Action, MigrationStatus, Plan, RunResult
 from desktop.services.schema_drift import DriftReport
 from desktop.ui.drift_view import DriftView
@@ -32,6 +32,9 @@ from desktop.ui.migration_history_model import MigrationHistoryModel
 from desktop.ui.migration_run_view import MigrationRunView
 from desktop.ui.revision_chooser import RevisionChooser
 from desktop.ui.runner import Runner
+
+if TYPE_CHECKING:
+    from desktop.services.database import Database
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -24,14 +24,17 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from desktop.core.errors import KnownError
-from desktop.db.queries import SORTS
 from desktop.db.view_state import ViewState
-from desktop.services import browse, windows
-from desktop.services.browse import Kind, TableSpec, Total
-from desktop.services.database import Database
-from desktop.services.windows import BLOCK, Block, Loaded
+from desktop.services.columns import BLOCK, Kind, TableSpec, Total
 from desktop.ui.formatting import display
 from desktop.ui.runner import Runner
+
+if TYPE_CHECKING:
+    # The query layer (and SQLAlchemy) load in the background after the window shows.
+    from desktop.services import windows
+    from desktop.services.browse import Quantiles
+    from desktop.services.database import Database
+    from desktop.services.windows import Block, Loaded
 
 PAGE_SIZE = BLOCK
 MAX_BLOCKS = 60
@@ -83,7 +86,7 @@ class PagedTableModel(QAbstractTableModel):
         self._blocks: OrderedDict[int, Block] = OrderedDict()
         self._texts: dict[int, list[tuple[str, ...] | None]] = {}
         self._display_plan = [(c, self._column_index[c.key]) for c in self._columns]
-        self._quantiles: browse.Quantiles | None = None
+        self._quantiles: Quantiles | None = None
         self._missing: set[int] = set()
         self._inflight: set[int] = set()
         self._generation = 0
@@ -148,6 +151,8 @@ class PagedTableModel(QAbstractTableModel):
         self._runner.cancel(self._key("blocks"))
         self._runner.cancel(self._key("count"))
         generation = self._generation
+        from desktop.services import windows  # deferred: off the start-up path
+
         self._runner.submit(
             partial(windows.open_view, self._database.engine, self._state),
             on_success=partial(self._on_open, generation),
@@ -169,6 +174,8 @@ class PagedTableModel(QAbstractTableModel):
         self.page_loaded.emit(self._rows)
         self.total_changed.emit()
         if opened.needs_count and self._database is not None:
+            from desktop.services import browse  # deferred: off the start-up path
+
             self._runner.submit(
                 partial(browse.count_total, self._database.engine, self._state),
                 on_success=partial(self._on_count, generation),
@@ -209,6 +216,8 @@ class PagedTableModel(QAbstractTableModel):
         self._inflight = set(wanted)
         anchors = {i: (b.first_key, b.last_key) for i, b in self._blocks.items()}
         generation = self._generation
+        from desktop.services import windows  # deferred: off the start-up path
+
         self._runner.submit(
             partial(
                 windows.load_blocks,
@@ -309,7 +318,7 @@ class PagedTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return column.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column.key in SORTS[self.spec.name]:
+            if column.sortable:
                 return f"Click to sort by {column.title.lower()}"
             return f"{column.title} cannot be sorted"
         return None
@@ -372,7 +381,7 @@ class PagedTableModel(QAbstractTableModel):
         if not (0 <= column < len(self._columns)):
             return
         key = self._columns[column].key
-        if key not in SORTS[self.spec.name]:
+        if not self._columns[column].sortable:
             self.state_changed.emit()  # lets the header put its indicator back
             return
         descending = order == Qt.SortOrder.DescendingOrder

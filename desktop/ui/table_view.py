@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -16,13 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import browse
-from desktop.services.database import Database
 from desktop.ui.cell_delegate import CellDelegate
 from desktop.ui.export import ExportPanel
 from desktop.ui.filters import FilterBar
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
+
+if TYPE_CHECKING:
+    from desktop.services.database import Database
 
 COLUMN_WIDTHS = {
     "id": 80,
@@ -147,6 +150,8 @@ class BrowseTab(QWidget):
     def set_database(self, database: Database | None) -> None:
         self.model.set_database(database)
         if database is not None and self.filters.source is not None:
+            from desktop.services import browse  # deferred: off the start-up path
+
             self.runner.submit(
                 lambda: browse.data_sources(database.engine),
                 on_success=self.filters.set_sources,

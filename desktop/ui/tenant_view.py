@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
@@ -16,13 +17,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import KnownError
-from desktop.db.models import UserStatus
-from desktop.services import browse
-from desktop.services.browse import TABLES, OrganizationSummary
-from desktop.services.database import Database
+from desktop.db.user_status import UserStatus
+from desktop.services.columns import TABLES
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
 from desktop.ui.table_view import BrowseTab
+
+if TYPE_CHECKING:
+    from desktop.services.browse import OrganizationSummary
+    from desktop.services.database import Database
 
 
 class History:
@@ -193,6 +196,8 @@ class TenantView(QWidget):
                 tab.set_database(self.database)
             else:
                 tab.model.set_state(state)
+        from desktop.services import browse  # deferred: off the start-up path
+
         # The summary reads on its own pooled connection, beside the two first pages.
         self.runner.submit(
             partial(browse.organization_summary, self.database.engine, organization_id),

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from desktop.core.errors import KnownError
 from desktop.db.view_state import ViewState
-from desktop.services import browse, windows
+from desktop.services import browse, columns, windows
 
 NOW = datetime.now(UTC)
 TERMS = [
@@ -93,7 +93,7 @@ def test_keyset_chain_equals_independent_sql(seeded_engine: Engine, state: ViewS
     assert all_ids(seeded_engine, state) == expected
     total = browse.count_total(seeded_engine, state)
     if state.is_filtered:
-        assert total == browse.Total(len(expected), "exact")
+        assert total == columns.Total(len(expected), "exact")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -216,4 +216,4 @@ def test_count_times_out_to_an_estimate(seeded_engine: Engine) -> None:
     total = browse.count_total(seeded_engine, state, timeout_ms=1)
     assert total.kind in {"about", "exact"}
     capped = browse.count_total(seeded_engine, state, cap=10)
-    assert capped == browse.Total(10, "more_than") and capped.describe() == "more than 10"
+    assert capped == columns.Total(10, "more_than") and capped.describe() == "more than 10"

@@ -144,7 +144,7 @@ class Gui:
         from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
-        from desktop.services.browse import TABLES
+        from desktop.services.columns import TABLES
         from desktop.services.database import open_database
         from desktop.ui.runner import Runner
         from desktop.ui.table_model import PagedTableModel

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,9 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import audit
-from desktop.services.database import Database
 from desktop.ui.runner import Runner
+
+if TYPE_CHECKING:
+    from desktop.services import audit
+    from desktop.services.database import Database
 
 PERIODS = {"Last hour": 1, "Last day": 24, "Last week": 24 * 7, "Any time": None}
 COLUMNS = ("When", "OS user", "DB user", "Profile", "Entity", "ID", "Action", "Before", "After")
@@ -102,6 +105,8 @@ class AuditView(QWidget):
         hours = PERIODS[self.period.currentText()]
         since = datetime.now(UTC) - timedelta(hours=hours) if hours else None
         self.state.setText("Loading…")
+        from desktop.services import audit  # deferred: off the start-up path
+
         self.runner.submit(
             partial(
                 audit.entries,

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import Cancelled
-from desktop.db.models import UserStatus
+from desktop.db.user_status import UserStatus
 from desktop.services import bulk
 from desktop.ui.forms.base import ERROR_STYLE
 from desktop.ui.forms.context import EditContext

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from desktop.services.database import Database
 from desktop.services.undo import UndoStack
 from desktop.services.writes import Actor
 from desktop.ui.runner import Runner
+
+if TYPE_CHECKING:
+    from desktop.services.database import Database
 
 
 @dataclass
