@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from desktop.core import cancel
 from desktop.core.errors import Cancelled, KnownError
@@ -20,6 +21,8 @@ from desktop.db.view_state import ViewState
 from desktop.services.columns import TABLES, Total
 
 QUERY_CANCELED = "57014"
+
+log = logging.getLogger(__name__)
 
 
 COUNT_TIMEOUT_MS = 1_500
@@ -186,3 +189,15 @@ def data_sources(engine: Engine) -> list[str]:
 def cancellable(engine: Engine) -> Engine:
     """`engine` with its statements tied to the running job's cancel token."""
     return db_cancel.install(engine)
+
+
+def warm_statement_cache(engine: Engine) -> None:
+    """Compile and run each view's first-page query once, for one row (at connect, in the
+    worker), so opening a view finds its statement compiled. Without the schema (an empty
+    database, before migrations) this does nothing."""
+    for view in TABLES:
+        try:
+            fetch_window(engine, ViewState(view), limit=1)
+        except (DBAPIError, KnownError) as exc:
+            log.debug("statement cache not warmed (%s): %s", view, exc)
+            return

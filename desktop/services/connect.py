@@ -23,6 +23,7 @@ from desktop.core.profiles import Profile, ProfileError, ProfileStore, pgpass_ha
 from desktop.core.secrets import SecretStore, SecretStoreError, SessionPasswords
 from desktop.db import errors
 from desktop.db.engine import make_engine
+from desktop.services.browse import warm_statement_cache
 from desktop.services.database import Database, ServerInfo, server_info
 
 log = logging.getLogger(__name__)
@@ -259,6 +260,7 @@ def open_profile(profile: Profile, password: str | None) -> Database:
         raise errors.ReadOnlyNotEnforced(
             "This profile is read-only, but the session is not read-only."
         )
+    warm_statement_cache(engine)
     return Database(
         engine=engine,
         label=profile.name,

@@ -12,6 +12,7 @@ from desktop.core.errors import ConnectionFailed, KnownError
 from desktop.core.profiles import Profile
 from desktop.db import errors
 from desktop.db.engine import make_engine
+from desktop.services.browse import warm_statement_cache
 
 
 @dataclass(frozen=True)
@@ -87,4 +88,5 @@ def open_database(url: str, *, label: str, environment: str, read_only: bool = F
     except DBAPIError as exc:
         engine.dispose()
         raise ConnectionFailed(f"Could not connect to {label}: {exc.orig}") from exc
+    warm_statement_cache(engine)
     return Database(engine=engine, label=label, environment=environment, info=info, health=health)
