@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = BLOCK
 MAX_BLOCKS = 60
+COUNT_DELAY_MS = 60  # after the first page, before the exact count of a filtered view
 PLACEHOLDER = "…"
 RowRole = Qt.ItemDataRole.UserRole + 1  # the whole row as a tuple (None while loading)
 SortRole = Qt.ItemDataRole.UserRole + 2  # the native value
@@ -173,15 +174,22 @@ class PagedTableModel(QAbstractTableModel):
         self.endResetModel()
         self.page_loaded.emit(self._rows)
         self.total_changed.emit()
-        if opened.needs_count and self._database is not None:
-            from desktop.services import browse  # deferred: off the start-up path
+        if opened.needs_count:
+            # The exact count starts once the first rows have painted: on a busy machine it
+            # would otherwise compete with that paint, and the estimate shows meanwhile.
+            QTimer.singleShot(COUNT_DELAY_MS, self, partial(self._start_count, generation))
 
-            self._runner.submit(
-                partial(browse.count_total, self._database.engine, self._state),
-                on_success=partial(self._on_count, generation),
-                on_failure=partial(self._on_failure, generation),
-                key=self._key("count"),
-            )
+    def _start_count(self, generation: int) -> None:
+        if generation != self._generation or self._database is None:
+            return
+        from desktop.services import browse  # deferred: off the start-up path
+
+        self._runner.submit(
+            partial(browse.count_total, self._database.engine, self._state),
+            on_success=partial(self._on_count, generation),
+            on_failure=partial(self._on_failure, generation),
+            key=self._key("count"),
+        )
 
     def _on_count(self, generation: int, total: Total) -> None:
         if generation != self._generation:
