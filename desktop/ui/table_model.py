@@ -180,7 +180,7 @@ class PagedTableModel(QAbstractTableModel):
             QTimer.singleShot(COUNT_DELAY_MS, self, partial(self._start_count, generation))
 
     def _start_count(self, generation: int) -> None:
-        if generation != self._generation or self._database is None:
+        if generation != self._generation or self._database is None or self._runner.closed:
             return
         from desktop.services import browse  # deferred: off the start-up path
 
