@@ -38,7 +38,11 @@ MIB = 1024 * 1024
 
 
 def project() -> dict[str, str]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]  # type: ignore[no-any-return]
+    """pyproject's [project] table, with the version it reads from desktop/__init__.py."""
+    from desktop import __version__
+
+    info: dict[str, str] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return {**info, "version": __version__}
 
 
 def tree_size(root: Path) -> int:

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -122,7 +121,9 @@ class Check:
 
 
 def version() -> str:
-    return str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
+    from desktop import __version__  # pyproject.toml reads it from there too
+
+    return __version__
 
 
 def build(check: Check) -> dict[str, object]:
