@@ -1,4 +1,4 @@
-"""The one helper that runs background work: database calls serialised, the rest pooled.
+"""The one helper that runs background work: database writes serialised, the rest pooled.
 
 Every database, network, keyring or Alembic call the UI makes goes through `Runner.submit`.
 Results come back on the GUI thread. With a `key`, the latest request wins: results of an
@@ -24,6 +24,9 @@ from desktop.core.cancel import CancelToken, scope
 from desktop.core.errors import Cancelled
 
 log = logging.getLogger(__name__)
+
+#: Threads for `pool="read"`: an organization's users and plugins load at the same time.
+READ_THREADS = 2
 
 Success = Callable[[Any], None]
 Failure = Callable[[BaseException], None]
@@ -77,7 +80,9 @@ class Runner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._db_pool = QThreadPool(self)
-        self._db_pool.setMaxThreadCount(1)
+        self._db_pool.setMaxThreadCount(1)  # writes and anything order-sensitive, in order
+        self._read_pool = QThreadPool(self)
+        self._read_pool.setMaxThreadCount(READ_THREADS)  # the browse views' reads, side by side
         self._net_pool = QThreadPool(self)
         self._net_pool.setMaxThreadCount(4)
         self._relay = _Relay()
@@ -87,6 +92,7 @@ class Runner(QObject):
         self._latest: dict[str, int] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._pools = {"db": self._db_pool, "read": self._read_pool, "net": self._net_pool}
 
     def submit(
         self,
@@ -97,7 +103,11 @@ class Runner(QObject):
         key: str | None = None,
         pool: str = "db",
     ) -> int:
-        """Run `fn()` in the background; call `on_success(result)` or `on_failure(exc)`."""
+        """Run `fn()` in the background; call `on_success(result)` or `on_failure(exc)`.
+
+        `pool`: "db" (one thread: writes and order-sensitive work), "read" (read-only
+        queries that may overlap) or "net" (network, keyring, imports, cancels).
+        """
         if self._closed:
             raise RuntimeError("the runner has been shut down")
         task_id = next(self._ids)
@@ -106,7 +116,7 @@ class Runner(QObject):
         if key is not None:
             self.cancel(key)
             self._latest[key] = task_id
-        target = self._db_pool if pool == "db" else self._net_pool
+        target = self._pools[pool]
         target.start(_Job(task_id, fn, self._relay, token))
         self.busy_changed.emit(len(self._pending))
         return task_id
@@ -148,15 +158,15 @@ class Runner(QObject):
         return len(self._pending)
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
-        """Block until both pools are idle (tests and shutdown only)."""
-        return self._db_pool.waitForDone(timeout_ms) and self._net_pool.waitForDone(timeout_ms)
+        """Block until every pool is idle (tests and shutdown only)."""
+        return all(pool.waitForDone(timeout_ms) for pool in self._pools.values())
 
     def shutdown(self, timeout_ms: int = 15_000) -> None:
         self._closed = True
         for pending in list(self._pending.values()):
             self._cancel(pending.token)
-        self._db_pool.clear()
-        self._net_pool.clear()
+        for pool in self._pools.values():
+            pool.clear()
         if not self.wait(timeout_ms):
             log.warning("Background work still running at shutdown")
         self._pending.clear()

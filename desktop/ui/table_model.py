@@ -159,6 +159,7 @@ class PagedTableModel(QAbstractTableModel):
             on_success=partial(self._on_open, generation),
             on_failure=partial(self._on_failure, generation),
             key=self._key("open"),
+            pool="read",
         )
 
     def _on_open(self, generation: int, opened: windows.Opened) -> None:
@@ -189,6 +190,7 @@ class PagedTableModel(QAbstractTableModel):
             on_success=partial(self._on_count, generation),
             on_failure=partial(self._on_failure, generation),
             key=self._key("count"),
+            pool="read",
         )
 
     def _on_count(self, generation: int, total: Total) -> None:
@@ -239,6 +241,7 @@ class PagedTableModel(QAbstractTableModel):
             on_success=partial(self._on_blocks, generation, abandoned),
             on_failure=partial(self._on_failure, generation),
             key=self._key("blocks"),
+            pool="read",
         )
 
     def _on_blocks(self, generation: int, abandoned: set[int], loaded: Loaded) -> None:
