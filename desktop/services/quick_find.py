@@ -7,6 +7,7 @@ until `limit` rows match), each with a LIMIT, all under a short statement timeou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -69,8 +70,8 @@ def _rows(
     connection: Connection,
     query: Select[Any],
     column_id: Any,
-    exact: list[ColumnElement[bool]],
-    matches: list[ColumnElement[bool]],
+    exact: Sequence[ColumnElement[bool]],
+    matches: Sequence[ColumnElement[bool]],
     limit: int,
 ) -> list[Any]:
     """Exact matches (indexed equality) first, then substring matches by id, deduplicated."""
