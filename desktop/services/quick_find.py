@@ -32,13 +32,15 @@ MAX_ID = 2**63 - 1
 
 @dataclass(frozen=True)
 class Hit:
-    """One result: what it is, its id, a title and a detail line for people."""
+    """One result: what it is, its id, a title and a detail line for people, and the text
+    that finds it in its own table's search box (name, email or title)."""
 
     kind: Kind
     id: int
     title: str
     detail: str
     organization_id: int
+    search: str
 
 
 def find(engine: Engine, text: str, limit: int = 8) -> list[Hit]:
@@ -92,7 +94,7 @@ def _organizations(
     exact = [Organization.id == number] if number is not None else []
     matches = [Organization.name.ilike(like_pattern(term), escape="\\")] if substring else []
     return [
-        Hit("organization", int(r.id), str(r.name), f"Organization #{r.id}", int(r.id))
+        Hit("organization", int(r.id), str(r.name), f"Organization #{r.id}", int(r.id), str(r.name))
         for r in _rows(connection, query, Organization.id, exact, matches, limit)
     ]
 
@@ -119,6 +121,7 @@ def _users(
             f"{r.name} <{r.email}>",
             f"User #{r.id} · {r.org}",
             int(r.organization_id),
+            str(r.email),
         )
         for r in _rows(connection, query, User.id, exact, matches, limit)
     ]
@@ -143,6 +146,7 @@ def _plugins(
             str(r.title),
             f"Plugin #{r.id} · {r.data_source} · {r.org}",
             int(r.organization_id),
+            str(r.title),
         )
         for r in _rows(connection, query, Plugin.id, exact, matches, limit)
     ]
