@@ -28,6 +28,8 @@ MIN_SUBSTRING = 2
 TIMEOUT_MS = 3_000
 QUERY_CANCELED = "57014"
 MAX_ID = 2**63 - 1
+#: Hits of each kind, by default.
+LIMIT = 8
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Hit:
     search: str
 
 
-def find(engine: Engine, text: str, limit: int = 8) -> list[Hit]:
+def find(engine: Engine, text: str, limit: int = LIMIT) -> list[Hit]:
     """Up to `limit` hits of each kind for `text`; exact id and email matches first."""
     term = search_term(text)
     if not term:

@@ -158,7 +158,7 @@ class QuickSwitcher(QDialog):
             if hit.kind != kind:
                 kind = hit.kind
                 heading = QListWidgetItem(HEADINGS[kind])
-                heading.setFlags(Qt.ItemFlag.NoItemFlags)
+                heading.setFlags(Qt.ItemFlag.ItemIsEnabled)  # readable, never selected
                 heading.setFont(heading_font)
                 self.results.addItem(heading)
             item = QListWidgetItem(f"    {hit.title}\n    {hit.detail}")
@@ -193,7 +193,11 @@ class QuickSwitcher(QDialog):
                 for k in HEADINGS
                 if (n := sum(1 for h in self.hits if h.kind == k))
             ]
-            self.state.setText(" · ".join(counts) + " (the first of each kind)")
+            limited = any(
+                sum(1 for h in self.hits if h.kind == k) >= quick_find.LIMIT for k in HEADINGS
+            )
+            more = f" (the first {quick_find.LIMIT} of each kind: type more to narrow)"
+            self.state.setText(" · ".join(counts) + (more if limited else ""))
 
     # -- choosing ---------------------------------------------------------------------------
 
@@ -210,6 +214,9 @@ class QuickSwitcher(QDialog):
         hit = self.current_hit()
         if hit is not None:
             self.hide()
+            parent = self.parentWidget()
+            if parent is not None:
+                parent.activateWindow()  # the keyboard goes back to where the hit is shown
             self.chosen.emit(hit)
 
     def _activate(self, item: QListWidgetItem) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -18,8 +19,18 @@ from PySide6.QtWidgets import (
 )
 
 
+def on_keyboard(sequence: QKeySequence) -> bool:
+    """A chord of ordinary keys, not a media key (Find, Refresh, Close...) that some
+    platforms list as an alternative: those clutter the list and most keyboards lack them."""
+    return not sequence.isEmpty() and sequence[0].key().value < Qt.Key.Key_Super_L.value
+
+
 def keys_text(action: QAction) -> str:
-    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+    return ", ".join(
+        k.toString(QKeySequence.SequenceFormat.NativeText)
+        for k in action.shortcuts()
+        if on_keyboard(k)
+    )
 
 
 def clean(text: str) -> str:
