@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 def on_keyboard(sequence: QKeySequence) -> bool:
     """A chord of ordinary keys, not a media key (Find, Refresh, Close...) that some
     platforms list as an alternative: those clutter the list and most keyboards lack them."""
-    return not sequence.isEmpty() and sequence[0].key().value < Qt.Key.Key_Super_L.value
+    return not sequence.isEmpty() and sequence[0].key().value < Qt.Key.Key_Super_L.value  # type: ignore[index]
 
 
 def keys_text(action: QAction) -> str:
