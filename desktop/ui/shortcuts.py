@@ -88,6 +88,8 @@ class Shortcuts(QObject):
         self.overview: ShortcutsDialog | None = None
         help_menu = menu_named(window, "helpMenu")
         bar = window.menuBar()
+        bar.setObjectName("menuBar")
+        bar.setAccessibleName("Menu bar")
 
         view = QMenu("&View", window)
         view.setObjectName("viewMenu")
