@@ -62,7 +62,7 @@ def is_internal(widget: QWidget) -> bool:
 
 def interactive_widgets(root: QWidget) -> list[QWidget]:
     """`root` and its descendants that people operate (shown or not), Qt's internals left out."""
-    found = [root] if isinstance(root, INTERACTIVE) else []
+    found: list[QWidget] = [root] if isinstance(root, INTERACTIVE) else []
     found += [
         w
         for w in root.findChildren(QWidget)
@@ -110,7 +110,7 @@ def problems(root: QWidget) -> list[str]:
 
 
 def _path(widget: QWidget) -> str:
-    names = []
+    names: list[str] = []
     parent = widget.parentWidget()
     while parent is not None and len(names) < 4:
         names.append(parent.objectName() or type(parent).__name__)
