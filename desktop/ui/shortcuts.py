@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
+from desktop.ui.tab_order import free_tab_key
 from desktop.ui.table_view import BrowseTab
 
 if TYPE_CHECKING:
@@ -177,6 +178,8 @@ class Shortcuts(QObject):
             assert isinstance(target, QAction)
             if target.shortcut().isEmpty():
                 target.setShortcut(QKeySequence(key))
+        free_tab_key(window)  # Tab leaves the tables; arrows walk their cells
+        window.tabs.currentChanged.connect(lambda _: free_tab_key(window.tabs.currentWidget()))
         for button, action in (
             (window.tenants.back_button, self.back_action),
             (window.tenants.forward_button, self.forward_action),
