@@ -8,15 +8,20 @@ cancels the previous query on the server); the list is driven from the keyboard
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +44,42 @@ NAVIGATION_KEYS = {
 }
 
 
+class HitDelegate(QStyledItemDelegate):
+    """A hit in two lines: its title, and below it a smaller, dimmer detail line."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        hit = index.data(HitRole)
+        if not isinstance(hit, Hit):
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        style = option.widget.style() if option.widget else QApplication.style()
+        option.text = ""
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        text = palette.highlightedText() if selected else palette.text()
+        dim = palette.highlightedText() if selected else palette.placeholderText()
+        rect = option.rect.adjusted(18, 3, -6, -3)
+        painter.save()
+        painter.setPen(text.color())
+        painter.setFont(option.font)
+        line = QFontMetrics(option.font).height()
+        painter.drawText(rect.adjusted(0, 0, 0, -line), 0, hit.title)
+        small = QFont(option.font)
+        small.setPointSizeF(option.font.pointSizeF() * 0.88)
+        painter.setFont(small)
+        painter.setPen(dim.color())
+        painter.drawText(rect.adjusted(0, line + 1, 0, 0), 0, hit.detail)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Any) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        if isinstance(index.data(HitRole), Hit):
+            size.setHeight(QFontMetrics(option.font).height() * 2 + 8)
+        return size
+
+
 class QuickSwitcher(QDialog):
     #: The user picked a hit (Enter or double-click): (Hit).
     chosen = Signal(object)
@@ -54,7 +95,7 @@ class QuickSwitcher(QDialog):
         self.database: Database | None = None
         self.hits: list[Hit] = []
         self._enter_pending = False
-        self.resize(560, 420)
+        self.resize(580, 480)
 
         self.input = QLineEdit(self)
         self.input.setObjectName("quickSwitcherInput")
@@ -69,6 +110,8 @@ class QuickSwitcher(QDialog):
         self.results.setObjectName("quickSwitcherResults")
         self.results.setAccessibleName("Matches")
         self.results.setUniformItemSizes(False)
+        self.results.setItemDelegate(HitDelegate(self.results))
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setAlternatingRowColors(False)
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the cursor stays in the box
         self.results.itemActivated.connect(self._activate)
@@ -161,7 +204,7 @@ class QuickSwitcher(QDialog):
                 heading.setFlags(Qt.ItemFlag.ItemIsEnabled)  # readable, never selected
                 heading.setFont(heading_font)
                 self.results.addItem(heading)
-            item = QListWidgetItem(f"    {hit.title}\n    {hit.detail}")
+            item = QListWidgetItem(f"{hit.title} — {hit.detail}")  # read out as one line
             item.setData(HitRole, hit)
             item.setToolTip(hit.detail)
             self.results.addItem(item)

@@ -45,6 +45,13 @@ def test_a_result_is_a_toast_that_goes_away_by_itself(
     assert QApplication.activeModalWidget() is None  # nothing to click away
     assert win.statusBar().currentMessage() == text
     assert toast.geometry().right() <= win.width() and toast.geometry().bottom() <= win.height()
+    folder = os.environ.get("TENANTRY_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        error = win.notifications.error("Could not load plugins: server closed the connection")
+        win.grab().save(str(Path(folder) / "notifications.png"))
+        assert error is not None
+        error.dismiss()
     qtbot.waitUntil(lambda: not win.notifications.toasts, timeout=5_000)
     runner.wait()
     database.dispose()
@@ -58,10 +65,6 @@ def test_errors_stack_and_repeat_without_piling_up(qtbot, runner: Runner) -> Non
     toasts = win.notifications.toasts
     assert [t.kind for t in toasts] == ["error", "info"]
     assert toasts[0].geometry().bottom() < toasts[1].geometry().top()  # stacked, not overlapping
-    folder = os.environ.get("TENANTRY_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        win.grab().save(str(Path(folder) / "notifications.png"))
     for i in range(5):
         win.notifications.notify(f"message {i}")
     assert len(win.notifications.toasts) == notifications.MAX_TOASTS

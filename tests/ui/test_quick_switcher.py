@@ -75,6 +75,8 @@ def test_an_organization_by_name_then_enter(
 ) -> None:  # type: ignore[no-untyped-def]
     org = row(database, gui_guard, "SELECT id, name FROM organization ORDER BY id DESC LIMIT 1")
     switcher = open_switcher(qtbot, window)
+    search(qtbot, switcher, org.name.split()[0][:-1].lower())
+    screenshot(switcher, "quick-switcher")
     search(qtbot, switcher, org.name)
     assert any(h.kind == "organization" and h.id == org.id for h in switcher.hits)
     arrow_to(switcher, "organization", org.id)
@@ -93,7 +95,6 @@ def test_a_user_by_partial_email_then_enter_selects_it(
     search(qtbot, switcher, part)
     assert any(h.kind == "user" and h.id == user.id for h in switcher.hits)
     arrow_to(switcher, "user", user.id)
-    screenshot(switcher, "quick-switcher")
     QTest.keyClick(switcher.input, Qt.Key.Key_Return)
     users = window.browse_tabs["users"]
     assert window.tabs.currentWidget() is users
