@@ -12,9 +12,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLineEdit, QMenu, QWidget
 
 from desktop.ui.tab_order import free_tab_key
 from desktop.ui.table_view import BrowseTab
@@ -70,6 +70,28 @@ def make_action(
     action.triggered.connect(lambda _checked=False: slot())
     menu.addAction(action)
     return action
+
+
+class WindowKeysFirst(QObject):
+    """Lets chosen window shortcuts win over a text field's own binding of the same keys
+    (GNOME binds Ctrl+K to "delete to end of line"; Ctrl+K must open the switcher)."""
+
+    def __init__(self, keys: list[QKeySequence], parent: QObject) -> None:
+        super().__init__(parent)
+        self.keys = keys
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            pressed = QKeySequence(event.keyCombination())
+            if any(
+                pressed.matches(key) == QKeySequence.SequenceMatch.ExactMatch for key in self.keys
+            ):
+                return True  # not accepted by the field: the window's shortcut runs
+        return False
+
+    def watch(self, root: QWidget) -> None:
+        for edit in root.findChildren(QLineEdit):
+            edit.installEventFilter(self)
 
 
 def menu_named(window: MainWindow, name: str) -> QMenu:
@@ -179,6 +201,8 @@ class Shortcuts(QObject):
             if target.shortcut().isEmpty():
                 target.setShortcut(QKeySequence(key))
         free_tab_key(window)  # Tab leaves the tables; arrows walk their cells
+        self.keys_first = WindowKeysFirst(self.switcher_action.shortcuts(), self)
+        self.keys_first.watch(window)
         window.tabs.currentChanged.connect(lambda _: free_tab_key(window.tabs.currentWidget()))
         for button, action in (
             (window.tenants.back_button, self.back_action),

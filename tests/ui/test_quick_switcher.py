@@ -145,6 +145,39 @@ def test_typing_fast_keeps_only_the_latest_answer_and_esc_closes(qtbot, window: 
     assert not switcher.isVisible()
 
 
+def test_window_keys_win_over_a_text_fields_own_binding(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """GNOME binds Ctrl+K to "delete to end of line" in text fields, which would swallow
+    the switcher's key there. The mechanism, shown with Ctrl+A (which every text field
+    claims for Select all): with the filter, the window's action runs instead."""
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QLineEdit
+
+    from desktop.ui.shortcuts import WindowKeysFirst
+
+    field = QLineEdit(window.tabs.currentWidget())
+    field.setText("some text")
+    field.show()
+    action = QAction("Select everything in the window", window)
+    action.setShortcut(QKeySequence("Ctrl+A"))
+    window.addAction(action)
+    fired: list[bool] = []
+    action.triggered.connect(lambda: fired.append(True))
+    field.setFocus()
+    QTest.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert not fired and field.selectedText() == "some text"  # the field claimed it
+    field.deselect()
+    WindowKeysFirst([QKeySequence("Ctrl+A")], window).watch(field.parentWidget())
+    QTest.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert fired == [True] and field.selectedText() == ""
+    # and in the real window, Ctrl+K from a search box opens the switcher
+    search = window.browse_tabs["users"].filters.search
+    window.tabs.setCurrentWidget(window.browse_tabs["users"])
+    search.setFocus()
+    QTest.keyClick(search, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert window.shortcuts.switcher is not None and window.shortcuts.switcher.isVisible()
+    assert window.shortcuts.keys_first.keys == window.shortcuts.switcher_action.shortcuts()
+
+
 def test_not_connected_says_so(qtbot, runner: Runner) -> None:  # type: ignore[no-untyped-def]
     win = MainWindow(runner)
     qtbot.addWidget(win)
