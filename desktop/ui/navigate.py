@@ -24,6 +24,10 @@ def go_to(window: MainWindow, hit: Hit) -> None:
     tab = window.browse_tabs["users" if hit.kind == "user" else "plugins"]
     window.tabs.setCurrentWidget(tab)
     show_record(tab, hit.id, hit.search, hit.organization_id)
+    tab.message.emit(
+        f"{hit.kind.capitalize()} #{hit.id}: search and organization filter set to find it"
+        " (Clear filters shows all)."
+    )
 
 
 def show_record(tab: BrowseTab, record_id: int, search: str, organization_id: int) -> None:
