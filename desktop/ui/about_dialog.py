@@ -58,6 +58,7 @@ class AboutDialog(QDialog):
         copy.setAccessibleName("Copy version details")
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setObjectName("aboutClose")
         buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -99,6 +99,7 @@ class ConnectionDialog(QDialog):
         self.save_button = self.buttons.addButton("Save", QDialogButtonBox.ButtonRole.ActionRole)
         self.open_button = self.buttons.addButton("Open", QDialogButtonBox.ButtonRole.AcceptRole)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.close_button.setObjectName("closeButton")
         self.test_button.setObjectName("testButton")
         self.save_button.setObjectName("saveButton")
         self.open_button.setObjectName("openButton")

@@ -42,6 +42,11 @@ class DateBound(QDateEdit):
         self.setSpecialValueText("any")
         self.setDate(ANY_DATE)
 
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt override
+        """Tab moves on to the next widget (arrows move between day, month and year); Qt's
+        own section-by-section Tab never leaves an "any" date: a keyboard trap."""
+        return QWidget.focusNextPrevChild(self, next)
+
     def bound(self, end_of_day: bool) -> datetime | None:
         if self.date() == ANY_DATE:
             return None

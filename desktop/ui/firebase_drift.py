@@ -75,9 +75,11 @@ class DriftDialog(QDialog):
         intro.setWordWrap(True)
         self.filter = QComboBox(self)
         self.filter.setObjectName("driftFilter")
+        self.filter.setAccessibleName("Show problems of kind")
         self.filter.currentIndexChanged.connect(self._fill)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("driftTable")
+        self.table.setAccessibleName("Drift between Firebase and the database")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -105,6 +107,14 @@ class DriftDialog(QDialog):
         self.fix_selected_button.clicked.connect(self.fix_selected)
         self.fix_all_button.clicked.connect(self.fix_all_shown)
         close.clicked.connect(self.reject)
+        for button, name in (
+            (self.run_button, "driftRun"),
+            (self.cancel_button, "driftCancel"),
+            (self.fix_selected_button, "driftFixSelected"),
+            (self.fix_all_button, "driftFixAll"),
+            (close, "driftClose"),
+        ):
+            button.setObjectName(name)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Show:", self))

@@ -19,7 +19,9 @@ from desktop.ui.environment import style_for
 from desktop.ui.firebase_dock import FirebaseDock
 from desktop.ui.forms.audit_view import AuditView
 from desktop.ui.lazy_tab import LazyTab, warm_up
+from desktop.ui.notifications import attach as attach_notifications
 from desktop.ui.runner import Runner
+from desktop.ui.shortcuts import Shortcuts
 from desktop.ui.table_model import PagedTableModel
 from desktop.ui.table_view import BrowseTab
 from desktop.ui.tenant_view import TenantView
@@ -129,6 +131,8 @@ class MainWindow(QMainWindow):
             tab.view.doubleClicked.connect(lambda _index: self.editing.edit())
         for tab in (self.browse_tabs["plugins"], self.tenants.plugins):
             tab.view.doubleClicked.connect(lambda _index: self.editing.edit())
+        self.shortcuts = Shortcuts(self)
+        self.notifications = attach_notifications(self)
         self._waiting_first_pages: set[str] = set()
         self._warmed_up = False
         self._update_title()

@@ -91,6 +91,7 @@ class ConfirmMigrationDialog(QDialog):
         self.run_button.setObjectName("confirmRunButton")
         self.run_button.setAutoDefault(False)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setObjectName("confirmCancelButton")
         cancel.setDefault(True)
         if plan.needs_typed_name:
             prompt = QLabel(

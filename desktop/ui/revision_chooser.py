@@ -63,6 +63,8 @@ class RevisionChooser(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Preview…")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("revisionPreview")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("revisionCancel")
         buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.combo.count() > 0)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

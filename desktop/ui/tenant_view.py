@@ -118,6 +118,7 @@ class TenantView(QWidget):
         self.plugins.model.total_changed.connect(self._update_tab_titles)
         self.detail_tabs = QTabWidget(self)
         self.detail_tabs.setObjectName("tenantDetailTabs")
+        self.detail_tabs.setAccessibleName("Users and plugins of the organization")
         self.detail_tabs.addTab(self.users, "Users")
         self.detail_tabs.addTab(self.plugins, "Plugins")
 

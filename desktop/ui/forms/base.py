@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import KnownError
 from desktop.core.validation import ValidationError
 from desktop.ui.forms.context import EditContext
+from desktop.ui.tab_order import apply_reading_order
 
 ERROR_STYLE = "color: #b3261e;"
 WARNING_STYLE = "color: #8a5a00;"
@@ -65,6 +67,10 @@ class FormDialog(QDialog):
             self.save_button.setEnabled(False)
             self.save_button.setToolTip("This profile is read-only.")
             self.show_notice("Read-only profile: you can look but not change anything.")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        apply_reading_order(self)  # fields top to bottom, then Save and Cancel
+        super().showEvent(event)
 
     def add_field(self, name: str, label: str, widget: QWidget) -> QWidget:
         widget.setObjectName(f"{name}Field")
