@@ -67,9 +67,7 @@ def test_backend_terminated_mid_save(  # type: ignore[no-untyped-def]
         # A colleague holds the row: the save blocks inside its transaction.
         with sql_guard.allow():
             locker = other.connect()
-            locker.execute(
-                text('SELECT 1 FROM "user" WHERE id = :id FOR UPDATE'), {"id": user_id}
-            )
+            locker.execute(text('SELECT 1 FROM "user" WHERE id = :id FOR UPDATE'), {"id": user_id})
         heartbeat.start()
         qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
 
