@@ -8,7 +8,9 @@ temporary folder.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -72,12 +74,18 @@ class PrivateServer:
 
 
 @pytest.fixture
-def private_server(tmp_path: Path) -> Iterator[PrivateServer]:
-    """A separate PostgreSQL 18 with a migrated, seeded `tenantry` database."""
+def private_server() -> Iterator[PrivateServer]:
+    """A separate PostgreSQL 18 with a migrated, seeded `tenantry` database.
+
+    Its folder is not under pytest's tmp_path: a concurrent pytest run resets
+    /tmp/pytest-of-USER to mode 0700, which locks out the server's `nobody` account.
+    """
+    base = Path(tempfile.mkdtemp(prefix="tfaultpg-"))
+    server = EmbeddedPostgres(base / "data", for_tests=True)
     try:
-        server = EmbeddedPostgres(tmp_path / "pg", for_tests=True)
         server.start()
     except Exception as exc:  # noqa: BLE001 - reported as unavailable
+        shutil.rmtree(base, ignore_errors=True)
         unavailable(f"embedded PostgreSQL did not start: {exc}")
     try:
         private = PrivateServer(server, server.running_port)
@@ -93,6 +101,7 @@ def private_server(tmp_path: Path) -> Iterator[PrivateServer]:
         yield private
     finally:
         server.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def wait_thread(qtbot: Any, thread: threading.Thread, timeout_ms: int = 30_000) -> None:
