@@ -124,20 +124,24 @@ class Heartbeat:
         from PySide6.QtCore import QTimer
 
         self.ticks: list[float] = []
+        self._stopped: float | None = None
         self._timer = QTimer()
         self._timer.setInterval(self.INTERVAL_MS)
         self._timer.timeout.connect(lambda: self.ticks.append(time.monotonic()))
 
     def start(self) -> None:
         self.ticks = [time.monotonic()]
+        self._stopped: float | None = None
         self._timer.start()
 
     def stop(self) -> None:
         self._timer.stop()
+        self._stopped = time.monotonic()
 
     def max_gap(self) -> float:
-        """The longest time (s) the GUI thread did not get to run its event loop."""
-        points = [*self.ticks, time.monotonic()]
+        """The longest time (s) the GUI thread did not get to run its event loop, between
+        `start()` and `stop()` (or now, while still running)."""
+        points = [*self.ticks, self._stopped or time.monotonic()]
         return max((b - a for a, b in zip(points, points[1:], strict=False)), default=0.0)
 
 
