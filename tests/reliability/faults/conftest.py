@@ -58,19 +58,7 @@ class PrivateServer:
         self.server.start()
 
     def in_background(self, action: Callable[[], None]) -> threading.Thread:
-        """Run stop/start off the GUI thread, so the heartbeat only measures the app."""
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                action()
-            except BaseException as exc:  # noqa: BLE001 - reported by join_ok
-                errors.append(exc)
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.errors = errors  # type: ignore[attr-defined]
-        thread.start()
-        return thread
+        return in_background(action)
 
 
 @pytest.fixture
@@ -102,6 +90,23 @@ def private_server() -> Iterator[PrivateServer]:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def in_background(action: Callable[[], None]) -> threading.Thread:
+    """Run the test's own slow step (stop/start a server) off the GUI thread, so the
+    heartbeat only measures the app; `wait_thread` then re-raises what it raised."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as exc:  # noqa: BLE001 - re-raised by wait_thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.errors = errors  # type: ignore[attr-defined]
+    thread.start()
+    return thread
 
 
 def wait_thread(qtbot: Any, thread: threading.Thread, timeout_ms: int = 30_000) -> None:
