@@ -136,7 +136,7 @@ class Heartbeat:
 
     def start(self) -> None:
         self.ticks = [time.monotonic()]
-        self._stopped: float | None = None
+        self._stopped = None
         self._timer.start()
 
     def stop(self) -> None:
