@@ -147,6 +147,11 @@ def run(
             except Exception as exc:  # a revision script failed: report it, roll back
                 failing = plan.steps[done[0]].label if done[0] < total else plan.title
                 reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
+                if isinstance(exc, ConnectionFailed):  # not "what you typed is kept": say why
+                    reason = (
+                        "the connection to the server was lost (the server restarted or stopped, "
+                        "or the session was terminated)"
+                    )
                 forward.say(f"FAILED in {failing}: {reason}")
                 raise MigrationFailed(
                     f"{failing} failed: {reason}\nNothing was changed: every step ran in one "

@@ -252,3 +252,15 @@ def backends(admin_url: str, database: str) -> list[tuple[int, str, str]]:
     finally:
         engine.dispose()
     return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+def shot(widget: Any, name: str) -> None:
+    """Save a picture of `widget` when TENANTRY_SCREENSHOTS names a folder (to look at it)."""
+    folder = os.environ.get("TENANTRY_SCREENSHOTS")
+    if not folder:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    assert widget.grab().save(str(Path(folder) / f"fault-{name}.png"))

@@ -17,7 +17,7 @@ from desktop.services.firebase.settings import emulator_settings
 from desktop.ui.firebase_panel import FirebaseAccountPanel
 from desktop.ui.runner import Runner
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat, in_background, wait_thread
+from .conftest import MAX_GUI_GAP_S, Heartbeat, in_background, shot, wait_thread
 
 HTTP_TIMEOUT_S = 1.0
 
@@ -137,6 +137,7 @@ def test_firebase_slow_then_stopped_then_back(  # type: ignore[no-untyped-def]
         assert HTTP_TIMEOUT_S * 0.9 < slow_s < 2 * HTTP_TIMEOUT_S + 1.5, slow_s
         assert panel.retry_button.isVisible()
         assert not any(button.isEnabled() for button in panel.buttons.values())
+        shot(panel, "firebase-slow-panel")
 
         # Fast again: Retry loads the account.
         proxy.delay_s = 0

@@ -20,7 +20,7 @@ from desktop.services.connect import Connector, Opened
 from desktop.ui.connection_dialog import ConnectionDialog
 from desktop.ui.runner import Runner
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat
+from .conftest import MAX_GUI_GAP_S, Heartbeat, shot
 
 
 def _files_containing(root: Path, secret: str) -> list[Path]:
@@ -120,6 +120,7 @@ def test_keyring_locked_or_absent_in_the_dialog(  # type: ignore[no-untyped-def]
         assert expected in shown and "used for this session only" in shown
         assert not dialog.form.remember.isEnabled() and not dialog.form.remember.isChecked()
         assert "session only" in dialog.form.password_hint.text()
+        shot(dialog, f"keyring-{keyring_state}-dialog")
 
         # Open with a typed password: it connects, and the password stays in memory only.
         qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)

@@ -17,7 +17,7 @@ from desktop.services.database import Database, open_database
 from desktop.ui.migrations_panel import MigrationsPanel
 from desktop.ui.runner import Runner
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat, PrivateServer, SqlGuard, wait_thread
+from .conftest import MAX_GUI_GAP_S, Heartbeat, PrivateServer, SqlGuard, shot, wait_thread
 
 HERE = Path(__file__).resolve().parent
 BASE = "0001"
@@ -126,6 +126,7 @@ def test_server_restart_during_a_migration(  # type: ignore[no-untyped-def]
     with sql_guard.allow():
         revisions, columns = _revisions(private_server.url("migrating"))
     assert revisions == (BASE,)
+    shot(panel, "migration-restart-panel")
     assert "slow_note" not in columns, "the half-run migration must leave nothing behind"
 
     # The panel reads where the database stands: still 0001, the upgrade offered again.

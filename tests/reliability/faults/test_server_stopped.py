@@ -17,7 +17,7 @@ from desktop.ui.forms.user_form import UserForm
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat, PrivateServer, SqlGuard, wait_thread
+from .conftest import MAX_GUI_GAP_S, Heartbeat, PrivateServer, SqlGuard, shot, wait_thread
 
 TYPED = "Typed While The Server Was Down"
 
@@ -86,6 +86,8 @@ def test_server_stopped_while_browsing_then_started(  # type: ignore[no-untyped-
     assert "Connection refused" in form.message.text()
     assert form.isVisible() and form.name.text() == TYPED
     assert form.save_button.isEnabled(), "the user must be able to retry"
+    shot(window, "server-stopped-window")
+    shot(form, "server-stopped-form")
 
     # The server comes back: Reconnect hides the banner and reloads the tables.
     wait_thread(qtbot, private_server.in_background(private_server.start))

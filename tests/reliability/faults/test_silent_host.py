@@ -20,7 +20,7 @@ from desktop.ui.connection_dialog import ConnectionDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat, SqlGuard
+from .conftest import MAX_GUI_GAP_S, Heartbeat, SqlGuard, shot
 
 
 @pytest.fixture
@@ -87,6 +87,7 @@ def test_silent_host_times_out_within_the_connect_timeout_then_a_retry_works(  #
     assert timeout_s - 0.25 < elapsed < timeout_s + 1.5, elapsed
     assert dialog.isVisible() and dialog.form.host.text() == "127.0.0.1"
     assert dialog.form.port.value() == silent_host, "what the user typed stays in the form"
+    shot(dialog, f"silent-host-{timeout_s}s")
 
     # Retry against the right port: it opens.
     dialog.form.port.setValue(pg_server.running_port)
@@ -158,6 +159,7 @@ def test_statement_timeout_is_a_clear_message_then_a_retry_works(  # type: ignor
         )
         assert message in window.statusBar().currentMessage()
         assert not window.connection.banner.isVisible(), "a slow query is not a lost connection"
+        shot(window, "statement-timeout-window")
         # ~150 ms debounce + the timeout itself, then the message; never much later.
         assert STATEMENT_TIMEOUT_MS / 1000 < elapsed < STATEMENT_TIMEOUT_MS / 1000 + 2, elapsed
         with sql_guard.allow():

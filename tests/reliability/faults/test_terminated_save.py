@@ -17,7 +17,7 @@ from desktop.ui.forms.context import EditContext
 from desktop.ui.forms.user_form import UserForm
 from desktop.ui.runner import Runner
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat, SqlGuard
+from .conftest import MAX_GUI_GAP_S, Heartbeat, SqlGuard, shot
 
 TYPED = "Saved After The Backend Died"
 
@@ -94,6 +94,7 @@ def test_backend_terminated_mid_save(  # type: ignore[no-untyped-def]
         assert "connection to the server was lost" in form.message.text()
         assert form.isVisible() and form.name.text() == TYPED
         assert form.save_button.isEnabled()
+        shot(form, "terminated-save-form")
         with sql_guard.allow():
             locker.rollback()
             locker.close()
