@@ -11,6 +11,9 @@ from PySide6.QtWidgets import QLineEdit
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 
+from desktop.core.profiles import Profile
+from desktop.db.embedded import EmbeddedPostgres
+from desktop.services.connect import open_profile
 from desktop.services.database import Database, open_database
 from desktop.services.writes import Actor
 from desktop.ui.forms.context import EditContext
@@ -114,3 +117,73 @@ def test_backend_terminated_mid_save(  # type: ignore[no-untyped-def]
     assert heartbeat.max_gap() < MAX_GUI_GAP_S, f"GUI froze for {heartbeat.max_gap():.2f} s"
     print(f"\nterminated backend: reported in {reported_s:.2f} s,", end=" ")
     print(f"longest GUI pause {heartbeat.max_gap() * 1000:.0f} ms")
+
+
+STATEMENT_TIMEOUT_MS = 1500
+
+
+def test_save_blocked_by_a_lock_hits_the_statement_timeout(  # type: ignore[no-untyped-def]
+    qtbot,
+    runner: Runner,
+    pg_server: EmbeddedPostgres,
+    seeded_url: str,
+    sql_guard: SqlGuard,
+    heartbeat: Heartbeat,
+) -> None:
+    name_of_db = make_url(seeded_url).database
+    assert name_of_db
+    profile = Profile(
+        name="limited",
+        host="127.0.0.1",
+        port=pg_server.running_port,
+        database=name_of_db,
+        user="postgres",
+        sslmode="disable",
+        statement_timeout=STATEMENT_TIMEOUT_MS,
+    )
+    with sql_guard.allow():
+        database = open_profile(profile, None)
+    other = create_engine(seeded_url)
+    try:
+        with sql_guard.allow(), other.connect() as c:
+            user_id = int(
+                c.execute(
+                    text('SELECT id FROM "user" WHERE NOT is_system ORDER BY id LIMIT 1')
+                ).scalar_one()
+            )
+            before = _snapshot(c, user_id)
+        form = UserForm(EditContext(database, runner, Actor("faults", "tester")), user_id)
+        qtbot.addWidget(form)
+        form.show()
+        qtbot.waitUntil(lambda: form.record is not None, timeout=10_000)
+        assert isinstance(form.name, QLineEdit)
+        form.name.setText(TYPED)
+        with sql_guard.allow():
+            locker = other.connect()
+            locker.execute(text('SELECT 1 FROM "user" WHERE id = :id FOR UPDATE'), {"id": user_id})
+        heartbeat.start()
+        started = time.monotonic()
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Nothing was saved" in form.message.text(), timeout=10_000)
+        reported_s = time.monotonic() - started
+        assert (
+            f"The query ran longer than the statement timeout ({STATEMENT_TIMEOUT_MS:,} ms) "
+            "and was cancelled." in form.message.text()
+        )
+        assert STATEMENT_TIMEOUT_MS / 1000 <= reported_s < STATEMENT_TIMEOUT_MS / 1000 + 1.5
+        assert form.name.text() == TYPED and form.save_button.isEnabled()
+        with sql_guard.allow():
+            locker.rollback()
+            locker.close()
+            with other.connect() as c:
+                assert _snapshot(c, user_id) == before
+        with qtbot.waitSignal(form.saved, timeout=10_000):
+            qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+        heartbeat.stop()
+        with sql_guard.allow(), other.connect() as c:
+            assert _snapshot(c, user_id) == (TYPED, before[1] + 1)
+    finally:
+        other.dispose()
+        database.dispose()
+    assert heartbeat.max_gap() < MAX_GUI_GAP_S, f"GUI froze for {heartbeat.max_gap():.2f} s"
+    print(f"\nsave behind a lock: statement timeout reported after {reported_s:.2f} s")
