@@ -216,8 +216,9 @@ def test_fifty_rapid_searches_show_the_last_and_leave_nothing_behind(  # type: i
     # A first burst warms up what is pooled (database connections, Qt pool threads).
     _burst(qtbot, window, loaded)
     assert loaded == [LAST]
+    # The kernel's count: Python's threading.active_count() keeps stale dummy entries for
+    # Qt pool threads that once ran Python code, so it is no measure of threads alive.
     baseline_threads = os_threads()
-    baseline_python_threads = threading.active_count()
     baseline_pool = _checked_out(database)
     with sql_guard.allow():
         baseline_sessions = len(backends(seeded_url, name))
@@ -240,7 +241,6 @@ def test_fifty_rapid_searches_show_the_last_and_leave_nothing_behind(  # type: i
     assert len(sessions) <= baseline_sessions, (sessions, baseline_sessions)
     assert _checked_out(database) == baseline_pool == 0
     assert os_threads() <= baseline_threads, (os_threads(), baseline_threads)
-    assert threading.active_count() <= baseline_python_threads
     assert runner.in_flight() == 0
     assert heartbeat.max_gap() < MAX_GUI_GAP_S, f"GUI froze for {heartbeat.max_gap():.2f} s"
     print(
