@@ -11,6 +11,7 @@ import pytest
 from alembic import command
 from PySide6.QtCore import Qt
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from desktop.db import migrate
 from desktop.services.database import Database, open_database
@@ -137,3 +138,73 @@ def test_server_restart_during_a_migration(  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: panel.buttons["upgrade_head"].isEnabled(), timeout=WAIT)
     assert heartbeat.max_gap() < MAX_GUI_GAP_S, f"GUI froze for {heartbeat.max_gap():.2f} s"
     print(f"\nmigration interrupted by a restart: reported {reported_s:.2f} s after the stop")
+
+
+@pytest.fixture
+def shared_base_db(empty_url: str) -> Iterator[Database]:
+    """A database at 0001 on the shared server (its session is terminated, not the server)."""
+    db = open_database(empty_url, label="Migrating", environment="staging")
+    with db.engine.begin() as connection:
+        command.upgrade(migrate.alembic_config(connection), BASE)
+    yield db
+    db.dispose()
+
+
+def test_session_terminated_before_the_first_step(  # type: ignore[no-untyped-def]
+    qtbot,
+    runner: Runner,
+    empty_url: str,
+    shared_base_db: Database,
+    slow_scripts: Path,
+    sql_guard: SqlGuard,
+    heartbeat: Heartbeat,
+) -> None:
+    """Lost outside a revision script (here: reading alembic_version): still a clear failure."""
+    panel = MigrationsPanel(runner, scripts=slow_scripts)
+    qtbot.addWidget(panel)
+    panel.show()
+    with qtbot.waitSignal(panel.status_loaded, timeout=WAIT):
+        panel.set_database(shared_base_db)
+    with qtbot.waitSignal(panel.plan_ready, timeout=WAIT):
+        qtbot.mouseClick(panel.buttons["upgrade_head"], Qt.MouseButton.LeftButton)
+    dialog = panel.confirm_dialog
+    assert dialog is not None
+    name = make_url(empty_url).database
+    other = create_engine(empty_url)
+    try:
+        with sql_guard.allow():
+            holder = other.connect()
+            holder.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+        heartbeat.start()
+        failures: list[str] = []
+        panel.run_failed.connect(failures.append)
+        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+
+        def waiting() -> int | None:
+            with sql_guard.allow(), other.connect() as c:
+                return c.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = :db"
+                        " AND wait_event_type = 'Lock' AND application_name LIKE 'Tenantry%'"
+                    ),
+                    {"db": name},
+                ).scalar()
+
+        qtbot.waitUntil(lambda: waiting() is not None, timeout=WAIT)
+        with sql_guard.allow(), other.connect() as dba:
+            dba.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting()})
+        qtbot.waitUntil(lambda: bool(failures), timeout=WAIT)
+        message = failures[0]
+        assert message.startswith("The connection was lost during “Upgrade"), message
+        assert "press Refresh to see which revision" in message
+        with sql_guard.allow():
+            holder.rollback()
+            holder.close()
+        with qtbot.waitSignal(panel.status_loaded, timeout=WAIT):
+            qtbot.mouseClick(panel.refresh_button, Qt.MouseButton.LeftButton)
+        heartbeat.stop()
+        assert "current revision: 0001" in panel.where.text()
+        qtbot.waitUntil(lambda: panel.buttons["upgrade_head"].isEnabled(), timeout=WAIT)
+    finally:
+        other.dispose()
+    assert heartbeat.max_gap() < MAX_GUI_GAP_S, f"GUI froze for {heartbeat.max_gap():.2f} s"
