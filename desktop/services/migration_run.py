@@ -12,6 +12,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from desktop.core.errors import ConnectionFailed
 from desktop.db import migrate
 from desktop.services import audit
 from desktop.services.database import Database
@@ -146,6 +147,11 @@ def run(
             except Exception as exc:  # a revision script failed: report it, roll back
                 failing = plan.steps[done[0]].label if done[0] < total else plan.title
                 reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
+                if isinstance(exc, ConnectionFailed):  # not "what you typed is kept": say why
+                    reason = (
+                        "the connection to the server was lost (the server restarted or stopped, "
+                        "or the session was terminated)"
+                    )
                 forward.say(f"FAILED in {failing}: {reason}")
                 raise MigrationFailed(
                     f"{failing} failed: {reason}\nNothing was changed: every step ran in one "
@@ -157,10 +163,15 @@ def run(
             _audit(connection, database, plan, before, after)
         forward.say(f"Committed. The database is now at {', '.join(after) or 'base'}.")
     except MigrationFailed:
-        with database.engine.connect() as connection:
-            still = migrate.current_revisions(connection)
-        forward.say(f"Rolled back. The database is still at {', '.join(still) or 'base'}.")
+        forward.say(_rolled_back(database, plan))
         raise
+    except ConnectionFailed as exc:  # lost outside a step (taking the lock, committing)
+        forward.say(f"FAILED: {exc.message}")
+        raise MigrationFailed(
+            f"The connection was lost during “{plan.title}”: {exc.message}\nPostgreSQL "
+            "keeps all of a transaction or none of it: press Refresh to see which revision "
+            "the database is at."
+        ) from exc
     finally:
         alembic_log.removeHandler(forward)
         alembic_log.setLevel(level)
@@ -176,6 +187,24 @@ def run(
         log=tuple(forward.lines),
         summary=summary,
     )
+
+
+def _rolled_back(database: Database, plan: Plan) -> str:
+    """The log line after a rollback: where the database stands, read again if possible.
+
+    The server may be gone (a restart is what failed the run): then the revision cannot be
+    read, but the rollback means it is still the one the run started from.
+    """
+    try:
+        with database.engine.connect() as connection:
+            still = migrate.current_revisions(connection)
+    except ConnectionFailed as exc:
+        start = ", ".join(plan.start) or "base"
+        return (
+            f"Rolled back. The database stays at {start}, where the run started (it cannot "
+            f"be read right now: {exc.message})"
+        )
+    return f"Rolled back. The database is still at {', '.join(still) or 'base'}."
 
 
 def _audit(

@@ -172,10 +172,10 @@ class FilterBar(QWidget):
         self.source.blockSignals(False)
 
     def flush(self) -> None:
-        """Apply pending typing now (Enter in the search box, tests)."""
-        if self._debounce.isActive():
-            self._debounce.stop()
-            self.changed.emit()
+        """Apply the search now (Enter in the search box): pending typing, or the same search
+        again, which retries a load that failed (the model ignores an unchanged state else)."""
+        self._debounce.stop()
+        self.changed.emit()
 
     def reset(self) -> None:
         widgets = [

@@ -92,6 +92,7 @@ class PagedTableModel(QAbstractTableModel):
         self._inflight: set[int] = set()
         self._generation = 0
         self._opening = False
+        self._failed = False  # the last load failed: asking for the same state retries it
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
@@ -131,11 +132,13 @@ class PagedTableModel(QAbstractTableModel):
         self._reload()
 
     def set_state(self, state: ViewState) -> None:
-        """Show `state` (its search, filters and sort); reloads only if it changed."""
-        if state == self._state:
+        """Show `state` (its search, filters and sort); reloads only if it changed, or if the
+        last load failed (asking again is how the user retries)."""
+        if state == self._state and not self._failed:
             return
-        self._state = state
-        self.state_changed.emit()
+        if state != self._state:
+            self._state = state
+            self.state_changed.emit()
         if self._database is not None:
             self._reload()
 
@@ -166,6 +169,7 @@ class PagedTableModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self._opening = False
+        self._failed = False
         self.beginResetModel()
         self._clear_blocks()
         self._total = opened.total
@@ -204,6 +208,7 @@ class PagedTableModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self._opening = False
+        self._failed = True
         self._inflight.clear()
         message = exc.message if isinstance(exc, KnownError) else str(exc)
         self.load_failed.emit(f"Could not load {self.spec.title.lower()}: {message}")

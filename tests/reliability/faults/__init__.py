@@ -1,0 +1,1 @@
+"""Fault injection: each failure against the real component, ending in a clear message."""
