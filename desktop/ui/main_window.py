@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from desktop import __version__
 from desktop.core.errors import KnownError
@@ -16,6 +16,7 @@ from desktop.services.connect import Connector
 from desktop.services.database import Database
 from desktop.ui.about_dialog import AboutDialog
 from desktop.ui.connection_menu import ConnectionControls
+from desktop.ui.crash_dialog import CrashHandler
 from desktop.ui.edit_actions import EditActions
 from desktop.ui.environment import style_for
 from desktop.ui.firebase_dock import FirebaseDock
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.connection_label.setObjectName("connectionState")
         self.connection_label.setAccessibleName("Connection state")
         self.statusBar().addPermanentWidget(self.connection_label)
+        self.crashes = CrashHandler(lambda: self)  # the app bootstrap installs its hooks
         runner.unhandled.connect(self.show_failure)
         self.editing = EditActions(self, runner, self.current_browse_tab, self.tenants.opened)
         self.editing.message.connect(self.statusBar().showMessage)
@@ -227,9 +229,5 @@ class MainWindow(QMainWindow):
         if isinstance(exc, KnownError):
             self.show_error(exc.message)
             return
-        log.error("Unexpected error", exc_info=exc)
-        self.error_shown.emit(str(exc))
-        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", str(exc), parent=self)
-        box.setObjectName("errorDialog")
-        box.setModal(False)
-        box.show()
+        report = self.crashes.report(exc, where="a background task")
+        self.error_shown.emit(report.summary)
