@@ -105,7 +105,7 @@ def parse_service_account(value: str | bytes | Mapping[str, Any]) -> dict[str, A
     else:
         try:
             info = json.loads(value)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             # The position only: the text itself may contain the private key.
             line = getattr(exc, "lineno", None)
             where = f" (line {line})" if line else ""
