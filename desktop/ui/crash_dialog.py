@@ -52,6 +52,11 @@ class CrashDialog(QDialog):
         self.setModal(False)
         self.resize(720, 460)
         self.reports: list[crash.CrashReport] = []
+        title = QLabel("Something went wrong", self)
+        font = title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        title.setFont(font)
         self.heading = QLabel(self)
         self.heading.setObjectName("crashHeading")
         self.heading.setWordWrap(True)
@@ -81,6 +86,7 @@ class CrashDialog(QDialog):
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(title)
         layout.addWidget(self.heading)
         layout.addWidget(explanation)
         layout.addWidget(self.details, 1)
@@ -91,7 +97,8 @@ class CrashDialog(QDialog):
         self.reports.append(report)
         count = len(self.reports)
         suffix = f" ({count} errors since this window opened)" if count > 1 else ""
-        self.heading.setText(f"Something went wrong: {report.summary}{suffix}")
+        summary = report.summary if len(report.summary) <= 240 else report.summary[:239] + "…"
+        self.heading.setText(f"{summary}{suffix}")
         self.details.setPlainText(self.text())
         where = [str(r.path) for r in self.reports if r.path is not None]
         self.saved.setText(
