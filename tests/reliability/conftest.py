@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
-from profiles.conftest import secret_service  # noqa: F401 - the real gnome-keyring fixture
+from profiles.conftest import login_role, secret_service  # noqa: F401 - real keyring, a role
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
