@@ -72,18 +72,38 @@ def json_field(label: str, value: Any) -> Any:
         if _bracket_depth(raw) > MAX_JSON_DEPTH:
             raise ValueError(f"{label} is nested too deeply (at most {MAX_JSON_DEPTH} levels).")
         try:
-            parsed = json.loads(raw)
+            parsed = json.loads(raw, parse_constant=lambda name: _no_constant(label, name))
         except json.JSONDecodeError as exc:
             raise ValueError(
                 f"{label} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
             ) from None
+        except ValueError as exc:  # NaN / Infinity (above), or an integer of 4,300+ digits
+            if str(exc).startswith(label):
+                raise
+            raise ValueError(f"{label} is not valid JSON: a number has too many digits.") from None
     if size > MAX_JSON_BYTES:
         raise ValueError(f"{label} is too large (at most {MAX_JSON_BYTES / 1e6:.0f} MB).")
     if not isinstance(parsed, dict | list):
         raise ValueError(f"{label} must be a JSON object or array.")
+    try:
+        # What PostgreSQL's json type accepts: no NaN/Infinity (nor numbers too big for a
+        # float, which Python reads as infinity), no lone UTF-16 surrogates.
+        json.dumps(parsed, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # (a ValueError too: checked first)
+        raise ValueError(
+            f"{label} contains an invalid \\u escape (half of a surrogate pair)."
+        ) from None
+    except ValueError:
+        raise ValueError(
+            f"{label} contains NaN, Infinity or a number too large for JSON."
+        ) from None
     if "\\u0000" in json.dumps(parsed):
         raise ValueError(f"{label} contains a NUL character, which PostgreSQL cannot store.")
     return parsed
+
+
+def _no_constant(label: str, name: str) -> Any:
+    raise ValueError(f"{label} is not valid JSON: {name} is not a JSON value.")
 
 
 def _bracket_depth(raw: str) -> int:

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
 from desktop.core.errors import KnownError
+from desktop.core.validation import ValidationError
 from desktop.services import organizations, plugins, users
 from desktop.services.database import Database
 from desktop.services.writes import Actor
@@ -42,33 +44,25 @@ timestamps = st.one_of(
     st.datetimes(),  # naive: must be refused, not guessed
     hostile_text,
 )
-user_fields = st.fixed_dictionaries(
-    {},
-    optional={
-        "name": maybe(hostile_text),
-        "email": maybe(hostile_email),
-        "organization_id": st.one_of(org_ids, hostile_text, st.none()),
-        "status": st.one_of(
-            st.sampled_from([1, 2, 3, 0, 4, "active", "Deleted", "2"]), hostile_text
-        ),
-        "is_system": maybe(st.booleans()),
-        "firebase_id": maybe(hostile_text),
-        "active_token_id": maybe(hostile_text),
-        "last_login": timestamps,
-    },
-)
-plugin_fields = st.fixed_dictionaries(
-    {},
-    optional={
-        "organization_id": st.one_of(org_ids, hostile_text, st.none()),
-        "data_source": maybe(hostile_text),
-        "title": maybe(hostile_text),
-        "credentials": st.one_of(
-            json_text, st.dictionaries(hostile_text, hostile_text, max_size=3)
-        ),
-        "properties": json_text,
-    },
-)
+USER_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "name": maybe(hostile_text),
+    "email": maybe(hostile_email),
+    "organization_id": st.one_of(org_ids, hostile_text, st.none()),
+    "status": st.one_of(st.sampled_from([1, 2, 3, 0, 4, "active", "Deleted", "2"]), hostile_text),
+    "is_system": maybe(st.booleans()),
+    "firebase_id": maybe(hostile_text),
+    "active_token_id": maybe(hostile_text),
+    "last_login": timestamps,
+}
+user_fields = st.fixed_dictionaries({}, optional=USER_VALUES)
+PLUGIN_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "organization_id": st.one_of(org_ids, hostile_text, st.none()),
+    "data_source": maybe(hostile_text),
+    "title": maybe(hostile_text),
+    "credentials": st.one_of(json_text, st.dictionaries(hostile_text, hostile_text, max_size=3)),
+    "properties": json_text,
+}
+plugin_fields = st.fixed_dictionaries({}, optional=PLUGIN_VALUES)
 
 
 def attempt(db: Database, save: Callable[[], T]) -> T | None:
@@ -147,3 +141,61 @@ def test_plugin_update(db: Database, actor: Actor, changes: dict[str, Any], plug
     )
     if record is not None and "properties" in changes:
         assert record.properties == plugins.validate(changes)["properties"]
+
+
+@HOSTILE
+@given(
+    change=st.one_of(
+        *(st.tuples(st.just(key), value) for key, value in PLUGIN_VALUES.items()),
+        *(st.tuples(st.just(key), value) for key, value in USER_VALUES.items()),
+    )
+)
+def test_one_field_at_a_time(db: Database, actor: Actor, change: tuple[str, Any]) -> None:
+    """What editing a single field of an open form sends: each field's own edge cases."""
+    key, value = change
+    if key in plugins.EDITABLE:
+        record: Any = attempt(
+            db, lambda: plugins.update(db, actor, 1, None, {key: value}, overwrite=True)
+        )
+        clean = plugins.validate({key: value}) if record is not None else {}
+        if key in ("properties", "title", "data_source") and record is not None:
+            assert getattr(record, key) == clean[key]
+    if key in users.EDITABLE:
+        record = attempt(
+            db,
+            lambda: users.update(
+                db, actor, 2, None, {key: value}, overwrite=True, confirm_system=True
+            ),
+        )
+        if record is not None:
+            assert getattr(record, key) == users.validate({key: value})[key]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"properties": "[" * 5_000 + "]" * 5_000}, "properties"),  # was a RecursionError
+        ({"credentials": '{"key": NaN}'}, "credentials"),  # was a DataError with the SQL
+        ({"properties": '{"a": 1e999}'}, "properties"),
+        ({"properties": '{"a": "\\ud800"}'}, "properties"),
+        ({"properties": "[1" + "0" * 5_000 + "]"}, "properties"),
+        ({"organization_id": 2**63}, "organization_id"),  # was "bigint out of range"
+    ],
+)
+def test_inputs_that_used_to_crash_the_plugin_save(
+    db: Database, actor: Actor, changes: dict[str, Any], field: str
+) -> None:
+    before = checksum(db.engine)
+    with pytest.raises(ValidationError) as refused:
+        plugins.update(db, actor, 1, None, changes, overwrite=True)
+    assert refused.value.field == field and refused.value.message.startswith(
+        ("Properties", "Credentials", "Organization")
+    )
+    assert checksum(db.engine) == before
+
+
+def test_an_organization_id_beyond_bigint_is_refused_for_users(db: Database, actor: Actor) -> None:
+    before = checksum(db.engine)
+    with pytest.raises(ValidationError, match="does not exist"):
+        users.update(db, actor, 2, None, {"organization_id": 10**20}, overwrite=True)
+    assert checksum(db.engine) == before
