@@ -185,9 +185,10 @@ class CrashHandler(QObject):
     def _show(self, report: crash.CrashReport) -> None:
         if QApplication.instance() is None:
             return
-        if self.dialog is None or not self.dialog.isVisible():
+        if self.dialog is None:
             self.dialog = CrashDialog(self._parent_widget())
-            self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        elif not self.dialog.isVisible():  # closed since the last one: start afresh
+            self.dialog.reports.clear()
         self.dialog.add(report)
         self.dialog.show()
         self.dialog.raise_()

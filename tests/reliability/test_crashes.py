@@ -260,3 +260,16 @@ def test_the_app_bootstrap_sends_slot_exceptions_to_the_dialog(tmp_path: Path) -
     log_text = (home / "logs" / "tenantry.log").read_text()
     assert "slot failed" in log_text and URL_PASSWORD not in log_text
     assert URL_PASSWORD not in result.stderr
+
+
+def test_after_closing_the_dialog_the_next_crash_starts_afresh(
+    qtbot: Any, home: Path, window: MainWindow, hooks: CrashHandler
+) -> None:
+    hooks.report(RuntimeError("first"))
+    dialog = shown_dialog(qtbot, hooks)
+    dialog.reject()
+    assert not dialog.isVisible()
+    hooks.report(RuntimeError("second"))
+    again = shown_dialog(qtbot, hooks)
+    assert [r.summary for r in again.reports] == ["RuntimeError: second"]
+    assert "errors since" not in again.heading.text()
