@@ -11,6 +11,7 @@ import argparse
 import io
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,3 +151,21 @@ def test_hostile_command_lines_exit_cleanly(
     for args in opened:  # the window only opens for a consistent command line
         assert not (args.demo and args.profile)
         assert args.demo or not (args.reset or args.demo_size)
+
+
+def test_a_bug_in_a_subcommand_is_one_line_and_a_scrubbed_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TENANTRY_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(logs, "configure", lambda verbose=False: None)
+
+    def broken(argv: Any, **kwargs: Any) -> int:
+        raise TypeError("bug near postgresql://dba:cli-secret-pw@db/app")
+
+    monkeypatch.setattr(profile_cli, "main", broken)
+    assert app.main(["profile", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tenantry profile: unexpected error (a bug): TypeError")
+    assert "Traceback" not in err and "cli-secret-pw" not in err
+    [report] = (tmp_path / "home" / "data" / "crashes").glob("crash-*.txt")
+    assert "Traceback" in report.read_text() and "cli-secret-pw" not in report.read_text()
