@@ -69,10 +69,8 @@ def _leaves(value: Any) -> Iterable[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _leaves(item)
-    elif isinstance(value, str):
+    elif isinstance(value, str):  # numbers and flags are not secrets, and too common
         yield value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        yield str(value)
 
 
 def forget_all() -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import __version__
 from desktop.core.errors import KnownError
+from desktop.core.redaction import scrub
 from desktop.core.resources import icon_path
 from desktop.services.database import Database
 from desktop.ui.main_window import MainWindow
@@ -93,7 +94,7 @@ class _Session:
         self.window.set_database(database)
 
     def _failed(self, exc: BaseException) -> None:
-        message = str(exc) or type(exc).__name__
+        message = scrub(str(exc) or type(exc).__name__)
         if self.args.smoke:
             self.finish(1, f"tenantry --smoke: {message}")
             return
