@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from desktop import __version__
 
@@ -50,11 +50,11 @@ def _positive_int(value: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["profile"]:
-        return _run_cli(argv[1:])
+        return _reported(lambda: _run_cli(argv[1:]), "tenantry profile")
     if argv[:1] == ["firebase"]:  # Qt-free subcommand
         from desktop.cli import firebase
 
-        return firebase.main(argv[1:])
+        return _reported(lambda: firebase.main(argv[1:]), "tenantry firebase")
     args = build_parser().parse_args(argv)
     if args.reset and not args.demo:
         print("tenantry: --reset only applies with --demo", file=sys.stderr)
@@ -72,6 +72,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop.ui.application import run
 
     return run(args)
+
+
+def _reported(command: Callable[[], int], where: str) -> int:
+    """Run a subcommand; a bug becomes one line and a scrubbed crash report, exit 1."""
+    try:
+        return command()
+    except Exception as exc:  # noqa: BLE001 - a bug: report it without leaking secrets
+        from desktop.core import crash
+
+        report = crash.record(exc, where=where)
+        saved = f"; details in {report.path}" if report.path else ""
+        print(f"{where}: unexpected error (a bug): {report.summary}{saved}", file=sys.stderr)
+        return 1
 
 
 def _run_cli(argv: list[str]) -> int:

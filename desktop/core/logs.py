@@ -4,10 +4,42 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+from pathlib import Path
 
 from desktop.core import paths
+from desktop.core.redaction import scrub
 
 LOG_FILE = "tenantry.log"
+MAX_BYTES = 2_000_000
+BACKUPS = 5
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Formats as usual, then masks anything secret (tracebacks included)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+def log_file() -> Path:
+    """The current log file (older ones are tenantry.log.1 ... .5 beside it)."""
+    return paths.log_dir() / LOG_FILE
+
+
+def file_handler(
+    max_bytes: int = MAX_BYTES, backups: int = BACKUPS
+) -> logging.handlers.RotatingFileHandler:
+    """The rotating, scrubbing file handler (TENANTRY_HOME/logs when that is set)."""
+    handler = logging.handlers.RotatingFileHandler(
+        paths.ensure(paths.log_dir()) / LOG_FILE,
+        maxBytes=max_bytes,
+        backupCount=backups,
+        encoding="utf-8",
+    )
+    handler.setFormatter(
+        ScrubbingFormatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    )
+    return handler
 
 
 def configure(verbose: bool = False) -> None:
@@ -15,18 +47,9 @@ def configure(verbose: bool = False) -> None:
     if getattr(root, "_tenantry_configured", False):
         return
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    file_handler = logging.handlers.RotatingFileHandler(
-        paths.ensure(paths.log_dir()) / LOG_FILE,
-        maxBytes=2_000_000,
-        backupCount=5,
-        encoding="utf-8",
-    )
-    file_handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
-    )
     console = logging.StreamHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("tenantry: %(levelname)s: %(message)s"))
-    root.addHandler(file_handler)
+    console.setFormatter(ScrubbingFormatter("tenantry: %(levelname)s: %(message)s"))
+    root.addHandler(file_handler())
     root.addHandler(console)
     root._tenantry_configured = True  # type: ignore[attr-defined]

@@ -132,6 +132,8 @@ def coerce(**values: Any) -> Profile:
         if key in values and values[key] is not None and not isinstance(values[key], str):
             values[key] = str(values[key])
     values = {k: v for k, v in values.items() if v is not None}
+    if "name" not in values:
+        raise ProfileError("Name is required.", field="name")
     return validate(Profile(**values))
 
 
@@ -251,11 +253,20 @@ class ProfileStore:
             return []
         except OSError as exc:
             raise ProfileError(f"Cannot read the profiles file {self.path}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ProfileError(
+                f"The profiles file {self.path} is not UTF-8 text (byte {exc.start}): "
+                "fix or move it."
+            ) from exc
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ProfileError(
                 f"The profiles file {self.path} is damaged (line {exc.lineno}): fix or move it."
+            ) from exc
+        except RecursionError as exc:
+            raise ProfileError(
+                f"The profiles file {self.path} is damaged (nested too deeply): fix or move it."
             ) from exc
         if not isinstance(data, dict) or not isinstance(data.get("profiles"), list):
             raise ProfileError(f"The profiles file {self.path} has an unexpected shape.")

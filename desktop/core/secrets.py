@@ -18,6 +18,7 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 
 from desktop.core.errors import KnownError
+from desktop.core.redaction import remember
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +131,14 @@ class SecretStore:
 
     def get(self, account: str) -> str | None:
         backend = self._vault()
-        return self._call(lambda: backend.get_password(self.service, account))
+        password = self._call(lambda: backend.get_password(self.service, account))
+        remember(password)  # kept out of crash reports and logs from now on
+        return password
 
     def set(self, account: str, password: str) -> None:
         if not password:
             raise SecretStoreError("An empty password is not saved.", field="password")
+        remember(password)
         backend = self._vault()
         self._call(lambda: backend.set_password(self.service, account, password))
         log.info("Saved the password of profile %r in %s", account, _describe(backend))
@@ -210,6 +214,7 @@ class SessionPasswords:
             return self._passwords.get(account)
 
     def set(self, account: str, password: str) -> None:
+        remember(password)
         with self._lock:
             self._passwords[account] = password
 

@@ -12,6 +12,11 @@ MAX_NAME = 255
 MAX_EMAIL = 320  # RFC 5321: 64 for the local part + @ + 255 for the domain
 MAX_TEXT = 1_000
 MAX_JSON_BYTES = 1_000_000
+#: The largest id PostgreSQL's bigint holds; a larger one would be a database error.
+MAX_ID = 2**63 - 1
+#: Deeper JSON is refused: real settings never nest this far, and Python's parser and
+#: serialiser recurse (a RecursionError is not a message for people).
+MAX_JSON_DEPTH = 100
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Real validation is delivery.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -53,6 +58,8 @@ def json_field(label: str, value: Any) -> Any:
     """Parse JSON text (or accept an already-parsed object); must be an object or array."""
     if isinstance(value, dict | list):
         parsed = value
+        if _value_depth(value) > MAX_JSON_DEPTH:
+            raise ValueError(f"{label} is nested too deeply (at most {MAX_JSON_DEPTH} levels).")
         size = len(json.dumps(value))
     else:
         raw = text_field(label, value, limit=MAX_JSON_BYTES * 4)
@@ -62,19 +69,78 @@ def json_field(label: str, value: Any) -> Any:
             raise ValueError(
                 f"{label} is too large ({size / 1e6:.1f} MB; at most {limit_mb:.0f} MB)."
             )
+        if _bracket_depth(raw) > MAX_JSON_DEPTH:
+            raise ValueError(f"{label} is nested too deeply (at most {MAX_JSON_DEPTH} levels).")
         try:
-            parsed = json.loads(raw)
+            parsed = json.loads(raw, parse_constant=lambda name: _no_constant(label, name))
         except json.JSONDecodeError as exc:
             raise ValueError(
                 f"{label} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
             ) from None
+        except ValueError as exc:  # NaN / Infinity (above), or an integer of 4,300+ digits
+            if str(exc).startswith(label):
+                raise
+            raise ValueError(f"{label} is not valid JSON: a number has too many digits.") from None
     if size > MAX_JSON_BYTES:
         raise ValueError(f"{label} is too large (at most {MAX_JSON_BYTES / 1e6:.0f} MB).")
     if not isinstance(parsed, dict | list):
         raise ValueError(f"{label} must be a JSON object or array.")
+    try:
+        # What PostgreSQL's json type accepts: no NaN/Infinity (nor numbers too big for a
+        # float, which Python reads as infinity), no lone UTF-16 surrogates.
+        json.dumps(parsed, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # (a ValueError too: checked first)
+        raise ValueError(
+            f"{label} contains an invalid \\u escape (half of a surrogate pair)."
+        ) from None
+    except ValueError:
+        raise ValueError(
+            f"{label} contains NaN, Infinity or a number too large for JSON."
+        ) from None
     if "\\u0000" in json.dumps(parsed):
         raise ValueError(f"{label} contains a NUL character, which PostgreSQL cannot store.")
     return parsed
+
+
+def _no_constant(label: str, name: str) -> Any:
+    raise ValueError(f"{label} is not valid JSON: {name} is not a JSON value.")
+
+
+def _bracket_depth(raw: str) -> int:
+    """The deepest [ / { nesting of JSON text, ignoring brackets inside strings."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _value_depth(value: Any) -> int:
+    """The nesting depth of a parsed JSON value, without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def collect(checks: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

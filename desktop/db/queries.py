@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import ClauseAdapter
 
 from desktop.core.errors import KnownError
-from desktop.db.models import Organization, Plugin, User
+from desktop.db.models import Organization, Plugin, User, UserStatus
 from desktop.db.view_state import ViewState, like_pattern, search_term
 
 # Plugin credentials never leave the server for display: only their key names do.
@@ -165,6 +165,9 @@ def conditions(state: ViewState) -> list[ColumnElement[bool]]:
                 )
             )
         if state.statuses:
+            valid = {status.value for status in UserStatus}
+            if not state.statuses <= valid:
+                raise KnownError("Unknown status in the filter.", field="statuses")
             where.append(User.status.in_(sorted(state.statuses)))
         if state.is_system is not None:
             where.append(User.is_system.is_(state.is_system))
@@ -182,6 +185,10 @@ def conditions(state: ViewState) -> list[ColumnElement[bool]]:
         if pattern:
             where.append(Plugin.title.ilike(pattern, escape="\\"))
         if state.data_source:
+            if "\x00" in state.data_source:
+                raise KnownError(
+                    "A data source cannot contain a NUL character (\\0).", field="data_source"
+                )
             where.append(Plugin.data_source == state.data_source)
         if state.organization_id is not None:
             where.append(Plugin.organization_id == state.organization_id)

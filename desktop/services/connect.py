@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, Engine
 
 from desktop.core.errors import KnownError
 from desktop.core.profiles import Profile, ProfileError, ProfileStore, pgpass_has_entry
+from desktop.core.redaction import remember
 from desktop.core.secrets import SecretStore, SecretStoreError, SessionPasswords
 from desktop.db import errors
 from desktop.db.engine import make_engine
@@ -72,6 +73,7 @@ def connect_args(profile: Profile, password: str | None) -> dict[str, Any]:
                 raise ProfileError(f"{label} file {path} does not exist.", field=key)
             args[key] = str(path)
     if password:
+        remember(password)  # kept out of crash reports and logs
         args["password"] = password
     return args
 

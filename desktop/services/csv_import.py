@@ -51,8 +51,13 @@ def plan(db: Database, organization_id: int, content: str) -> ImportPlan:
     """Check every line (syntax, required fields, duplicates in the file and the database)."""
     if "\x00" in content:
         raise KnownError("The file contains NUL characters; it is not a CSV text file.")
-    reader = csv.DictReader(io.StringIO(content))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    # newline="": the csv module handles \r, \n and \r\n line ends itself (and in quotes).
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise KnownError(f"The file is not valid CSV (line {reader.line_num}): {exc}") from None
+    header = [h.strip().lower() for h in (fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise KnownError(

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from desktop.core import validation as v
 from desktop.core.errors import KnownError
+from desktop.core.redaction import remember_leaves
 from desktop.services import audit
 from desktop.services.database import Database
 from desktop.services.records import PluginRecord, load_plugin
@@ -18,6 +19,7 @@ EDITABLE = ("organization_id", "data_source", "title", "credentials", "propertie
 
 
 def validate(changes: dict[str, Any]) -> dict[str, Any]:
+    """Clean `changes` or raise ValidationError naming every bad field."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise KnownError(f"Unknown plugin field(s): {', '.join(sorted(unknown))}")
@@ -35,6 +37,8 @@ def validate(changes: dict[str, Any]) -> dict[str, Any]:
     clean, problems = v.collect(checks)
     if problems:
         raise v.ValidationError(problems)
+    if "credentials" in clean:
+        remember_leaves(clean["credentials"])  # kept out of crash reports and logs
     return clean
 
 
@@ -45,6 +49,8 @@ def _org_id(value: Any) -> int:
         raise ValueError("Organization is required.") from None
     if number <= 0:
         raise ValueError("Organization is required.")
+    if number > v.MAX_ID:
+        raise ValueError(f"Organization #{number} does not exist.")
     return number
 
 
@@ -174,4 +180,5 @@ def reveal_credentials(db: Database, actor: Actor, plugin_id: int) -> Any:
         if record is None:
             raise ConflictError("plugin", plugin_id, None)
         audit.record(connection, actor, "plugin", plugin_id, "reveal_credentials")
+    remember_leaves(record.credentials)  # shown on purpose, still kept out of crash reports
     return record.credentials

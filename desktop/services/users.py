@@ -90,6 +90,8 @@ def _positive_id(label: str, value: Any) -> int:
         raise ValueError(f"{label} is required.") from None
     if number <= 0:
         raise ValueError(f"{label} is required.")
+    if number > v.MAX_ID:
+        raise ValueError(f"{label} #{number} does not exist.")
     return number
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import __version__
 from desktop.core.errors import KnownError
+from desktop.core.redaction import scrub
 from desktop.core.resources import icon_path
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
@@ -93,12 +94,15 @@ class _Session:
         self.window.set_database(database)
 
     def _failed(self, exc: BaseException) -> None:
-        message = str(exc) or type(exc).__name__
+        message = scrub(str(exc) or type(exc).__name__)
         if self.args.smoke:
             self.finish(1, f"tenantry --smoke: {message}")
             return
         self.window.show_connecting("Not connected")
-        self.window.show_error(message)
+        if isinstance(exc, KnownError):
+            self.window.show_error(message)
+        else:  # a bug: the crash dialog, with the details to report it
+            self.window.show_failure(exc)
 
     def _arm_smoke(self) -> None:
         self.window.first_pages_loaded.connect(lambda: self.finish(0))
@@ -154,10 +158,13 @@ def run(args: argparse.Namespace) -> int:
     app.setWindowIcon(app_icon())
     keepalive = _install_signal_handlers(app)
     session = _Session(app, args)
+    # Unexpected errors in slots and threads open the crash dialog instead of being lost.
+    session.window.crashes.install()
     try:
         session.start()
         code = app.exec()
     finally:
+        session.window.crashes.uninstall()
         session.close()
         keepalive.stop()
     return code if code else session.exit_code

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from desktop import __version__
 from desktop.core.errors import KnownError
 from desktop.services.columns import TABLES
 from desktop.ui.about_dialog import AboutDialog
 from desktop.ui.connection_menu import ConnectionControls
+from desktop.ui.crash_dialog import CrashHandler
 from desktop.ui.edit_actions import EditActions
 from desktop.ui.environment import style_for
 from desktop.ui.firebase_dock import FirebaseDock
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         self.connection_label.setObjectName("connectionState")
         self.connection_label.setAccessibleName("Connection state")
         self.statusBar().addPermanentWidget(self.connection_label)
+        self.crashes = CrashHandler(lambda: self)  # the app bootstrap installs its hooks
         runner.unhandled.connect(self.show_failure)
         self.editing = EditActions(self, runner, self.current_browse_tab, self.tenants.opened)
         self.editing.message.connect(self.statusBar().showMessage)
@@ -246,9 +248,5 @@ class MainWindow(QMainWindow):
         if isinstance(exc, KnownError):
             self.show_error(exc.message)
             return
-        log.error("Unexpected error", exc_info=exc)
-        self.error_shown.emit(str(exc))
-        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", str(exc), parent=self)
-        box.setObjectName("errorDialog")
-        box.setModal(False)
-        box.show()
+        report = self.crashes.report(exc, where="a background task")
+        self.error_shown.emit(report.summary)

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from desktop.core.errors import KnownError
+from desktop.core.redaction import remember
 
 DEFAULT_HTTP_TIMEOUT_S = 5.0
 
@@ -104,7 +105,7 @@ def parse_service_account(value: str | bytes | Mapping[str, Any]) -> dict[str, A
     else:
         try:
             info = json.loads(value)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             # The position only: the text itself may contain the private key.
             line = getattr(exc, "lineno", None)
             where = f" (line {line})" if line else ""
@@ -132,6 +133,7 @@ def parse_service_account(value: str | bytes | Mapping[str, Any]) -> dict[str, A
             f"This JSON is a {info['type']!r} credential, not a service-account key.",
             field="credentials",
         )
+    remember(*(str(info.get(key) or "") for key in ("private_key", "private_key_id")))
     _check_private_key(info)
     return info
 
