@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.errors import KnownError
 from desktop.ui.cell_delegate import CellDelegate
 from desktop.ui.export import ExportPanel
 from desktop.ui.filters import FilterBar
@@ -155,8 +156,15 @@ class BrowseTab(QWidget):
             self.runner.submit(
                 lambda: browse.data_sources(database.engine),
                 on_success=self.filters.set_sources,
+                on_failure=self._sources_failed,
                 key=f"sources:{id(self)}",
+                pool="read",
             )
+
+    def _sources_failed(self, exc: BaseException) -> None:
+        """The data-source filter stays usable (typed values); the table says why it's empty."""
+        detail = exc.message if isinstance(exc, KnownError) else str(exc).splitlines()[0]
+        self.message.emit(f"Could not load the list of data sources: {detail}")
 
     def _apply_filters(self) -> None:
         self.model.set_state(self.filters.apply(self.model.state))
