@@ -16,9 +16,11 @@ from PySide6.QtWidgets import QApplication
 from desktop import __version__
 from desktop.core.errors import KnownError
 from desktop.core.resources import icon_path
+from desktop.core.ui_state import UiStateStore
 from desktop.services.database import Database
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
+from desktop.ui.theme import install as install_theme
 
 if TYPE_CHECKING:
     from desktop.services.connect import Opened
@@ -32,11 +34,13 @@ SMOKE_TIMEOUT_MS = 120_000
 class _Session:
     """What one run of the app owns, and releases on exit."""
 
-    def __init__(self, app: QApplication, args: argparse.Namespace) -> None:
+    def __init__(
+        self, app: QApplication, args: argparse.Namespace, state: UiStateStore | None = None
+    ) -> None:
         self.app = app
         self.args = args
         self.runner = Runner()
-        self.window = MainWindow(self.runner)
+        self.window = MainWindow(self.runner, state=state)
         self.demo: DemoDatabase | None = None
         self.database: Database | None = None
         self.exit_code = 0
@@ -153,7 +157,9 @@ def run(args: argparse.Namespace) -> int:
     app.setDesktopFileName("tenantry")  # matches the installed tenantry.desktop entry
     app.setWindowIcon(app_icon())
     keepalive = _install_signal_handlers(app)
-    session = _Session(app, args)
+    state = UiStateStore()  # window layout, views and saved filters (TENANTRY_HOME/config)
+    install_theme(app, state.window.get("appearance"))
+    session = _Session(app, args, state)
     try:
         session.start()
         code = app.exec()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBo
 
 from desktop import __version__
 from desktop.core.errors import KnownError
+from desktop.core.ui_state import UiStateStore
 from desktop.services.browse import TABLES
 from desktop.services.connect import Connector
 from desktop.services.database import Database
@@ -21,10 +22,12 @@ from desktop.ui.environment import style_for
 from desktop.ui.firebase_dock import FirebaseDock
 from desktop.ui.forms.audit_view import AuditView
 from desktop.ui.lazy_tab import LazyTab, warm_up
+from desktop.ui.look import Look
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
 from desktop.ui.table_view import BrowseTab
 from desktop.ui.tenant_view import TenantView
+from desktop.ui.window_state import remember
 
 if TYPE_CHECKING:
     from desktop.ui.migrations_panel import MigrationsPanel
@@ -44,7 +47,12 @@ class MainWindow(QMainWindow):
     #: Something went wrong that the user was told about (message).
     error_shown = Signal(str)
 
-    def __init__(self, runner: Runner, connector: Connector | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        connector: Connector | None = None,
+        state: UiStateStore | None = None,
+    ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setAccessibleName("Tenantry main window")
@@ -115,6 +123,10 @@ class MainWindow(QMainWindow):
             tab.view.doubleClicked.connect(lambda _index: self.editing.edit())
         self._waiting_first_pages: set[str] = set()
         self._warmed_up = False
+        # Look and memory last: they decorate and restore what is built above.
+        self.ui_state = state or UiStateStore(persist=False)  # tests: remember nothing
+        self.look = Look(self, self.ui_state)
+        self.memory = remember(self, self.ui_state)
         self._update_title()
 
     # -- connection -------------------------------------------------------------------------

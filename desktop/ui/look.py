@@ -1,0 +1,156 @@
+"""The window's look: icons on actions and tabs, the toolbar, View ▸ Appearance, empty states.
+
+Icons are drawn in the palette's colours, so they are drawn again whenever the application
+palette changes (the system switched scheme, or the user chose one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup, QIcon
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMenu, QTabWidget, QToolBar
+
+from desktop.core.ui_state import UiStateStore
+from desktop.ui import icons
+from desktop.ui.empty_state import EmptyState
+from desktop.ui.theme import PREFERENCES, Theme
+
+if TYPE_CHECKING:
+    from desktop.ui.main_window import MainWindow
+
+APPEARANCE_KEY = "appearance"
+APPEARANCE_TITLES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+
+
+class Look(QObject):
+    """Builds the toolbar and the View menu of `window`, and keeps its icons in colour."""
+
+    def __init__(self, window: MainWindow, store: UiStateStore) -> None:
+        super().__init__(window)
+        self.window = window
+        self.store = store
+        self._painters: list[Callable[[], None]] = []
+        edit = window.editing
+        connect = window.connection.connect_action
+        for action, name in (
+            (connect, "connect"),
+            (edit.undo_action, "undo"),
+            (edit.new_action, "new"),
+            (edit.edit_action, "edit"),
+            (edit.delete_action, "delete"),
+            (edit.import_action, "import"),
+            (window.firebase.drift_action, "firebase"),
+            (window.firebase.toggle_action, "user"),
+            (window.about_action, "info"),
+        ):
+            self._paint(partial(_set_action_icon, action, name))
+        for index, name in enumerate(("organization", "user", "plugin", "migrations", "audit")):
+            if index < window.tabs.count():
+                self._paint(partial(_set_tab_icon, window.tabs, index, name))
+        detail = window.tenants.detail_tabs
+        for index, name in enumerate(("user", "plugin")):
+            self._paint(partial(_set_tab_icon, detail, index, name))
+        tabs = [*window.browse_tabs.values(), window.tenants.users, window.tenants.plugins]
+        for tab in tabs:
+            self._paint(partial(_set_button_icon, tab.export.button, "export"))
+            search = tab.filters.search.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition)
+            self._paint(partial(_set_action_icon, search, "search"))
+
+        self.toolbar = QToolBar("Main toolbar", window)
+        self.toolbar.setObjectName("mainToolBar")
+        self.toolbar.setAccessibleName("Main toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setMovable(False)
+        self.toolbar.addAction(connect)
+        self.toolbar.addSeparator()
+        for action in (edit.new_action, edit.edit_action, edit.delete_action, edit.undo_action):
+            self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(window.firebase.drift_action)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+
+        self.view_menu = self._view_menu()
+        self.empty_states = [
+            EmptyState(tab, connect, lambda: window.database is not None)
+            for tab in window.browse_tabs.values()
+        ]
+        self.empty_states += [
+            EmptyState(tab, connect, lambda: window.database is not None, needs_selection=True)
+            for tab in (window.tenants.users, window.tenants.plugins)
+        ]
+        self.repaint_icons()
+        window.installEventFilter(self)
+
+    def _paint(self, painter: Callable[[], None]) -> None:
+        self._painters.append(painter)
+
+    def repaint_icons(self) -> None:
+        for painter in self._painters:
+            painter()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.window and event.type() == QEvent.Type.ApplicationPaletteChange:
+            self.repaint_icons()
+        return False
+
+    # -- View menu ----------------------------------------------------------------------------
+
+    def _view_menu(self) -> QMenu:
+        menu = QMenu("&View", self.window)
+        menu.setObjectName("viewMenu")
+        bar = self.window.menuBar()
+        help_menu = self.window.findChild(QMenu, "helpMenu")
+        if help_menu is not None:
+            bar.insertMenu(help_menu.menuAction(), menu)
+        else:
+            bar.addMenu(menu)
+        toolbar = self.toolbar.toggleViewAction()
+        toolbar.setText("Show toolbar")
+        toolbar.setObjectName("toggleToolbarAction")
+        menu.addAction(toolbar)
+        appearance = menu.addMenu("Appearance")
+        appearance.setObjectName("appearanceMenu")
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.appearance_actions: dict[str, QAction] = {}
+        current = self._theme().preference
+        for preference in PREFERENCES:
+            action = QAction(APPEARANCE_TITLES[preference], self.window)
+            action.setObjectName(f"appearance{preference.title()}Action")
+            action.setCheckable(True)
+            action.setChecked(preference == current)
+            action.triggered.connect(partial(self.set_appearance, preference))
+            group.addAction(action)
+            appearance.addAction(action)
+            self.appearance_actions[preference] = action
+        if self._theme().forced_by_environment:
+            appearance.setToolTip("Set by TENANTRY_COLOR_SCHEME")
+            for action in self.appearance_actions.values():
+                action.setEnabled(False)
+        return menu
+
+    def _theme(self) -> Theme:
+        return Theme.instance()
+
+    def set_appearance(self, preference: str) -> None:
+        """Light, dark or the system's scheme, remembered for the next start."""
+        self._theme().set_preference(preference)
+        self.appearance_actions[preference].setChecked(True)
+        self.store.window[APPEARANCE_KEY] = preference
+        self.store.save()
+
+
+def _set_action_icon(action: QAction, name: str) -> None:
+    action.setIcon(icons.icon(name))
+
+
+def _set_tab_icon(tabs: QTabWidget, index: int, name: str) -> None:
+    tabs.setTabIcon(index, icons.icon(name))
+
+
+def _set_button_icon(button: QAbstractButton, name: str) -> None:
+    button.setIcon(icons.icon(name))
