@@ -43,12 +43,12 @@ class UiStateStore:
             raw = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return self._empty()
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             log.warning("Ignoring the window state file %s: %s", self.path, exc)
             return self._empty()
         try:
             data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except json.JSONDecodeError as exc:
             log.warning("Ignoring the window state file %s: not valid JSON (%s)", self.path, exc)
             return self._empty()
         if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:

@@ -59,6 +59,8 @@ class Look(QObject):
             self._paint(partial(_set_button_icon, tab.export.button, "export"))
             search = tab.filters.search.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition)
             self._paint(partial(_set_action_icon, search, "search"))
+        for saved in window.memory.saved_filters.values():
+            self._paint(partial(_set_action_icon, saved.action, "filter"))
 
         self.toolbar = QToolBar("Main toolbar", window)
         self.toolbar.setObjectName("mainToolBar")
@@ -108,6 +110,9 @@ class Look(QObject):
             bar.insertMenu(help_menu.menuAction(), menu)
         else:
             bar.addMenu(menu)
+        saved = menu.addAction("Saved filters of this table…", self._saved_filters_menu)
+        saved.setObjectName("savedFiltersAction")
+        menu.addSeparator()
         toolbar = self.toolbar.toggleViewAction()
         toolbar.setText("Show toolbar")
         toolbar.setObjectName("toggleToolbarAction")
@@ -132,6 +137,14 @@ class Look(QObject):
             for action in self.appearance_actions.values():
                 action.setEnabled(False)
         return menu
+
+    def _saved_filters_menu(self) -> None:
+        tab = self.window.current_browse_tab()
+        for saved in self.window.memory.saved_filters.values():
+            if saved.tab is tab:
+                saved.popup()
+                return
+        self.window.statusBar().showMessage("Select a table first: its saved filters open.")
 
     def _theme(self) -> Theme:
         return Theme.instance()

@@ -27,7 +27,7 @@ from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
 from desktop.ui.table_view import BrowseTab
 from desktop.ui.tenant_view import TenantView
-from desktop.ui.window_state import remember
+from desktop.ui.window_state import WindowMemory
 
 if TYPE_CHECKING:
     from desktop.ui.migrations_panel import MigrationsPanel
@@ -123,10 +123,11 @@ class MainWindow(QMainWindow):
             tab.view.doubleClicked.connect(lambda _index: self.editing.edit())
         self._waiting_first_pages: set[str] = set()
         self._warmed_up = False
-        # Look and memory last: they decorate and restore what is built above.
+        # Memory and look last: they decorate and restore what is built above.
         self.ui_state = state or UiStateStore(persist=False)  # tests: remember nothing
+        self.memory = WindowMemory(self, self.ui_state)
         self.look = Look(self, self.ui_state)
-        self.memory = remember(self, self.ui_state)
+        self.memory.restore()  # before any load: a connection then loads each view once
         self._update_title()
 
     # -- connection -------------------------------------------------------------------------

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QMenu, QToolButton, QWidget
+from PySide6.QtCore import QObject, QPoint, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QComboBox, QInputDialog, QLineEdit, QMenu
 
 from desktop.core.ui_state import UiStateStore
 from desktop.db import view_state_codec
@@ -96,19 +97,21 @@ class SavedFilters(QObject):
         self.view_key = view_key
         self.store = store
         self.database = database
-        self.button = QToolButton(tab.filters)
-        self.button.setObjectName(f"{tab.filters.objectName()}Saved")
-        self.button.setText("Saved filters")
-        self.button.setAccessibleName("Saved filters")
-        self.button.setToolTip("Save these filters under a name, or apply one saved before")
-        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.menu = QMenu(self.button)
+        # In the search box (no width taken from the filter row): its menu pops up below.
+        self.action = tab.filters.search.addAction(
+            QIcon(), QLineEdit.ActionPosition.TrailingPosition
+        )
+        self.action.setObjectName(f"{tab.filters.objectName()}SavedAction")
+        self.action.setText("Saved filters")
+        self.action.setToolTip("Saved filters: save these filters under a name, or apply one")
+        self.action.triggered.connect(self.popup)
+        self.menu = QMenu(tab.filters.search)
         self.menu.setObjectName(f"{tab.filters.objectName()}SavedMenu")
         self.menu.aboutToShow.connect(self._fill_menu)
-        self.button.setMenu(self.menu)
-        top = _top_row(tab.filters)
-        if top is not None:
-            top.insertWidget(max(top.count() - 1, 0), self.button)  # before "Clear filters"
+
+    def popup(self) -> None:
+        search = self.tab.filters.search
+        self.menu.popup(search.mapToGlobal(search.rect().bottomRight()) - QPoint(200, 0))
 
     @property
     def profile(self) -> str | None:
@@ -182,11 +185,3 @@ class SavedFilters(QObject):
         delete = self.menu.addMenu("Delete saved filter")
         for name in names:
             delete.addAction(name, partial(self.delete, name))
-
-
-def _top_row(bar: QWidget) -> QHBoxLayout | None:
-    """The first row of a filter bar (search, filters, Clear)."""
-    layout = bar.layout()
-    item = layout.itemAt(0) if layout is not None else None
-    row = item.layout() if item is not None else None
-    return row if isinstance(row, QHBoxLayout) else None

@@ -137,10 +137,3 @@ class WindowMemory(QObject):
     def save(self) -> None:
         self.capture()
         self.store.save()
-
-
-def remember(window: MainWindow, store: UiStateStore) -> WindowMemory:
-    """Wire the memory into `window` and restore what `store` holds."""
-    memory = WindowMemory(window, store)
-    memory.restore()
-    return memory
