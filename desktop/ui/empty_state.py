@@ -41,6 +41,7 @@ class EmptyState(QLabel):
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
             signal.connect(self.refresh)
         model.state_changed.connect(self._on_state_changed)
+        model.loading_started.connect(self._on_state_changed)
         model.total_changed.connect(self.refresh)
         model.page_loaded.connect(self._on_loaded)
         model.load_failed.connect(self._on_failed)

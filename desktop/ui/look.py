@@ -85,17 +85,22 @@ class Look(QObject):
             for tab in (window.tenants.users, window.tenants.plugins)
         ]
         self.repaint_icons()
+        self._theme().changed.connect(self._on_scheme)  # (disconnected when we are deleted)
         window.installEventFilter(self)
 
     def _paint(self, painter: Callable[[], None]) -> None:
         self._painters.append(painter)
+
+    def _on_scheme(self, _scheme: str) -> None:
+        self.repaint_icons()
 
     def repaint_icons(self) -> None:
         for painter in self._painters:
             painter()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if watched is self.window and event.type() == QEvent.Type.ApplicationPaletteChange:
+        palette_events = (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange)
+        if watched is self.window and event.type() in palette_events:
             self.repaint_icons()
         return False
 

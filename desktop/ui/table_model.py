@@ -61,6 +61,8 @@ class PagedTableModel(QAbstractTableModel):
     load_failed = Signal(str)
     #: The view state changed (a new search, filter or sort was asked for).
     state_changed = Signal()
+    #: A (re)load of the first rows started (empty and loading states show it).
+    loading_started = Signal()
 
     def __init__(
         self,
@@ -154,6 +156,7 @@ class PagedTableModel(QAbstractTableModel):
             on_failure=partial(self._on_failure, generation),
             key=self._key("open"),
         )
+        self.loading_started.emit()
 
     def _on_open(self, generation: int, opened: windows.Opened) -> None:
         if generation != self._generation:
