@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QLabel
 
 from desktop.ui.table_view import BrowseTab
 
+_PALETTE_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+
 
 class EmptyState(QLabel):
     """A centred message over an empty table's viewport, with a link to what helps."""
@@ -52,6 +54,13 @@ class EmptyState(QLabel):
         if event.type() == QEvent.Type.Resize:
             self._place()
         return False
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() in _PALETTE_EVENTS and self.text():
+            text = self.text()  # lay the rich text out again: links take the new colour
+            self.setText("")
+            self.setText(text)
 
     def _place(self) -> None:
         viewport = self.tab.view.viewport()

@@ -60,7 +60,7 @@ class Look(QObject):
             search = tab.filters.search.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition)
             self._paint(partial(_set_action_icon, search, "search"))
         for saved in window.memory.saved_filters.values():
-            self._paint(partial(_set_action_icon, saved.action, "filter"))
+            self._paint(partial(_set_action_icon, saved.action, "bookmark"))
 
         self.toolbar = QToolBar("Main toolbar", window)
         self.toolbar.setObjectName("mainToolBar")

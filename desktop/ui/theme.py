@@ -174,10 +174,20 @@ class Theme(QObject):
         else:
             self.app.setStyle(FUSION)
             self.app.setPalette(dark_palette() if scheme == "dark" else light_palette())
+        self._repolish_styled()
         if scheme != self.scheme:
             self.scheme = scheme
             log.info("Colour scheme: %s (preference %s)", scheme, self.preference)
             self.changed.emit(scheme)
+
+    def _repolish_styled(self) -> None:
+        """Widgets with a style sheet keep the palette they were polished with: redo them."""
+        for widget in self.app.allWidgets():
+            sheet = widget.styleSheet()
+            if sheet:
+                widget.setStyleSheet("")
+                widget.setPalette(QPalette())  # inherit the new application palette
+                widget.setStyleSheet(sheet)
 
 
 def install(app: QApplication, preference: str | None = None) -> Theme:

@@ -116,6 +116,8 @@ def test_window_icons_follow_the_scheme(  # type: ignore[no-untyped-def]
     assert window.look.appearance_actions["dark"].isChecked()
     _, after = _ink(action.icon().pixmap(24, 24).toImage())
     assert before < 80 and after > 180
+    title = window.tenants.title  # styled (bold) label: repolished with the dark palette
+    assert title.palette().color(title.foregroundRole()).lightness() > 180
     tab_icon = window.tabs.tabIcon(0)
     assert _ink(tab_icon.pixmap(24, 24).toImage())[1] > 180
     assert window.look.toolbar.actions()[0] is action
