@@ -30,12 +30,12 @@ WINDOW_SIZE = (1400, 860)
 DRIFT_USERS = 300
 
 SHOTS = (
-    "tenant-view.png",
-    "user-form.png",
-    "plugin-masked-credentials.png",
-    "migrations-panel.png",
-    "firebase-drift.png",
-    "dark-scheme.png",
+    "gallery-tenant-view.png",
+    "gallery-user-form.png",
+    "gallery-plugin-credentials.png",
+    "gallery-migrations.png",
+    "gallery-firebase-drift.png",
+    "gallery-dark-scheme.png",
 )
 
 
@@ -86,7 +86,7 @@ class Shooter:
         print(f"  {path}", flush=True)
         return path
 
-    def tenant_view(self, name: str = "tenant-view.png") -> Path:
+    def tenant_view(self, name: str = "gallery-tenant-view.png") -> Path:
         window = self.window
         window.tabs.setCurrentWidget(window.tenants)
         tenants = window.tenants
@@ -127,7 +127,7 @@ class Shooter:
         wait_until(lambda: form.record is not None, f"the {table} record")
         return form
 
-    def user_form(self, name: str = "user-form.png") -> Path:
+    def user_form(self, name: str = "gallery-user-form.png") -> Path:
         from desktop.ui.forms.user_form import UserForm
 
         form = self._edit_row("users", 2, UserForm)
@@ -135,7 +135,7 @@ class Shooter:
         form.reject()
         return path
 
-    def plugin_form(self, name: str = "plugin-masked-credentials.png") -> Path:
+    def plugin_form(self, name: str = "gallery-plugin-credentials.png") -> Path:
         from desktop.ui.forms.plugin_form import PluginForm
 
         form = self._edit_row("plugins", 0, PluginForm)
@@ -144,14 +144,14 @@ class Shooter:
         form.reject()
         return path
 
-    def migrations(self, name: str = "migrations-panel.png") -> Path:
+    def migrations(self, name: str = "gallery-migrations.png") -> Path:
         window = self.window
         window.tabs.setCurrentWidget(window.migrations_tab)
         panel = window.migrations_panel  # built when the tab is first shown
         wait_until(lambda: panel.status is not None, "the migration status")
         return self.save(window, name)
 
-    def dark(self, name: str = "dark-scheme.png") -> Path:
+    def dark(self, name: str = "gallery-dark-scheme.png") -> Path:
         from desktop.ui.theme import Theme
 
         theme = Theme.instance()
@@ -162,7 +162,7 @@ class Shooter:
         finally:
             theme.set_preference("light")
 
-    def firebase_drift(self, name: str = "firebase-drift.png") -> Path:
+    def firebase_drift(self, name: str = "gallery-firebase-drift.png") -> Path:
         helpers = _firebase_helpers()
         emulator = helpers.AuthEmulator()
         print("Starting the Firebase Auth emulator…", flush=True)
