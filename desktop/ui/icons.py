@@ -12,8 +12,18 @@ from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QToolButton
 
 from desktop.core.resources import resources_dir
 
@@ -74,3 +84,12 @@ def icon(name: str, palette: QPalette | None = None) -> QIcon:
 
 def _hex(color: QColor) -> str:
     return color.name(QColor.NameFormat.HexRgb)
+
+
+def name_line_edit_button(action: QAction, name: str, accessible: str) -> None:
+    """Give the button QLineEdit makes for `action` an object and an accessible name."""
+    for widget in action.associatedObjects():
+        if isinstance(widget, QToolButton):
+            widget.setObjectName(name)
+            widget.setAccessibleName(accessible)
+            widget.setToolTip(action.toolTip())

@@ -58,6 +58,10 @@ class Look(QObject):
         for tab in tabs:
             self._paint(partial(_set_button_icon, tab.export.button, "export"))
             search = tab.filters.search.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition)
+            search.setToolTip("Type to search; Enter applies at once")
+            icons.name_line_edit_button(
+                search, f"{tab.filters.objectName()}SearchIcon", "Search icon"
+            )
             self._paint(partial(_set_action_icon, search, "search"))
         for saved in window.memory.saved_filters.values():
             self._paint(partial(_set_action_icon, saved.action, "bookmark"))

@@ -13,6 +13,7 @@ from desktop.core.ui_state import UiStateStore
 from desktop.db import view_state_codec
 from desktop.db.view_state import ViewState
 from desktop.services.database import Database
+from desktop.ui import icons
 from desktop.ui.filters import FilterBar
 from desktop.ui.table_view import BrowseTab
 
@@ -105,6 +106,9 @@ class SavedFilters(QObject):
         self.action.setText("Saved filters")
         self.action.setToolTip("Saved filters: save these filters under a name, or apply one")
         self.action.triggered.connect(self.popup)
+        icons.name_line_edit_button(
+            self.action, f"{tab.filters.objectName()}SavedButton", "Saved filters"
+        )
         self.menu = QMenu(tab.filters.search)
         self.menu.setObjectName(f"{tab.filters.objectName()}SavedMenu")
         self.menu.aboutToShow.connect(self._fill_menu)

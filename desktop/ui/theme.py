@@ -139,8 +139,11 @@ class Theme(QObject):
         self._forced = env_preference()
         self.preference = self._forced or (preference if preference in PREFERENCES else "system")
         self.scheme = ""
-        app.styleHints().colorSchemeChanged.connect(lambda _scheme: self.apply())
+        app.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         Theme._instance = self
+        self.apply()
+
+    def _on_system_scheme(self, _scheme: Qt.ColorScheme) -> None:
         self.apply()
 
     @classmethod

@@ -161,3 +161,15 @@ def test_empty_and_loading_states_say_what_is_happening(  # type: ignore[no-unty
         users_state.linkActivated.emit("clear")
     assert tab.filters.search.text() == "" and tab.model.rowCount() > 0
     assert users_state.message() == ""
+
+
+def test_search_box_buttons_are_named(qtbot, runner: Runner) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QToolButton
+
+    from desktop.ui.window_state import views_of
+
+    window = MainWindow(runner)
+    qtbot.addWidget(window)
+    for key, tab in views_of(window).items():
+        names = {b.accessibleName() for b in tab.filters.search.findChildren(QToolButton)}
+        assert {"Saved filters", "Search icon"} <= names, key
