@@ -139,6 +139,7 @@ class Theme(QObject):
         self._forced = env_preference()
         self.preference = self._forced or (preference if preference in PREFERENCES else "system")
         self.scheme = ""
+        self._overridden = False  # the style and palette are ours, not the platform's
         app.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         Theme._instance = self
         self.apply()
@@ -171,13 +172,16 @@ class Theme(QObject):
     def apply(self) -> None:
         scheme = self.resolved()
         if self.preference == "system" and scheme == "light":
-            # The platform's own look (native style and palette).
-            self.app.setStyle(self._native_style)
-            self.app.setPalette(self._native_palette)
+            if self._overridden:  # back to the platform's own look (native style and palette)
+                self.app.setStyle(self._native_style)
+                self.app.setPalette(self._native_palette)
+                self._overridden = False
+                self._repolish_styled()
         else:
             self.app.setStyle(FUSION)
             self.app.setPalette(dark_palette() if scheme == "dark" else light_palette())
-        self._repolish_styled()
+            self._overridden = True
+            self._repolish_styled()
         if scheme != self.scheme:
             self.scheme = scheme
             log.info("Colour scheme: %s (preference %s)", scheme, self.preference)

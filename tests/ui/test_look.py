@@ -69,8 +69,13 @@ def test_icons_are_sharp_on_high_dpi(qapp: QApplication) -> None:
     icon = icons.icon("user")
     pixmap = icon.pixmap(QSize(16, 16), 2.0)
     assert pixmap.devicePixelRatio() == 2.0
-    assert (pixmap.width(), pixmap.height()) == (32, 32)  # a 32 px render, not an upscale
-    assert QSize(32, 32) in icon.availableSizes()
+    assert (pixmap.width(), pixmap.height()) == (32, 32)
+    # Drawn at 32 device pixels: the very picture of a 32 px icon, not a 16 px one scaled up.
+    sharp = pixmap.toImage()
+    sharp.setDevicePixelRatio(1.0)
+    native = icon.pixmap(QSize(32, 32), 1.0).toImage()
+    blown_up = icon.pixmap(QSize(16, 16), 1.0).toImage().scaled(32, 32)
+    assert sharp == native and sharp != blown_up
 
 
 def test_dark_scheme_gives_a_dark_palette_and_light_icons(
