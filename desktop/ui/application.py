@@ -17,8 +17,10 @@ from desktop import __version__
 from desktop.core.errors import KnownError
 from desktop.core.redaction import scrub
 from desktop.core.resources import icon_path
+from desktop.core.ui_state import UiStateStore
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
+from desktop.ui.theme import install as install_theme
 
 if TYPE_CHECKING:
     from desktop.services.connect import Opened
@@ -33,11 +35,13 @@ SMOKE_TIMEOUT_MS = 120_000
 class _Session:
     """What one run of the app owns, and releases on exit."""
 
-    def __init__(self, app: QApplication, args: argparse.Namespace) -> None:
+    def __init__(
+        self, app: QApplication, args: argparse.Namespace, state: UiStateStore | None = None
+    ) -> None:
         self.app = app
         self.args = args
         self.runner = Runner()
-        self.window = MainWindow(self.runner)
+        self.window = MainWindow(self.runner, state=state)
         self.demo: DemoDatabase | None = None
         self.database: Database | None = None
         self.exit_code = 0
@@ -157,7 +161,9 @@ def run(args: argparse.Namespace) -> int:
     app.setDesktopFileName("tenantry")  # matches the installed tenantry.desktop entry
     app.setWindowIcon(app_icon())
     keepalive = _install_signal_handlers(app)
-    session = _Session(app, args)
+    state = UiStateStore()  # window layout, views and saved filters (TENANTRY_HOME/config)
+    install_theme(app, state.window.get("appearance"))
+    session = _Session(app, args, state)
     # Unexpected errors in slots and threads open the crash dialog instead of being lost.
     session.window.crashes.install()
     try:

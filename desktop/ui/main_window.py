@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWid
 
 from desktop import __version__
 from desktop.core.errors import KnownError
+from desktop.core.ui_state import UiStateStore
 from desktop.services.columns import TABLES
 from desktop.ui.about_dialog import AboutDialog
 from desktop.ui.connection_menu import ConnectionControls
@@ -20,12 +21,14 @@ from desktop.ui.environment import style_for
 from desktop.ui.firebase_dock import FirebaseDock
 from desktop.ui.forms.audit_view import AuditView
 from desktop.ui.lazy_tab import LazyTab, warm_up
+from desktop.ui.look import Look
 from desktop.ui.notifications import attach as attach_notifications
 from desktop.ui.runner import Runner
 from desktop.ui.shortcuts import Shortcuts
 from desktop.ui.table_model import PagedTableModel
 from desktop.ui.table_view import BrowseTab
 from desktop.ui.tenant_view import TenantView
+from desktop.ui.window_state import WindowMemory
 
 if TYPE_CHECKING:
     from desktop.services.connect import Connector
@@ -63,7 +66,12 @@ class MainWindow(QMainWindow):
     #: Something went wrong that the user was told about (message).
     error_shown = Signal(str)
 
-    def __init__(self, runner: Runner, connector: Connector | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        connector: Connector | None = None,
+        state: UiStateStore | None = None,
+    ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setAccessibleName("Tenantry main window")
@@ -137,6 +145,11 @@ class MainWindow(QMainWindow):
         self.notifications = attach_notifications(self)
         self._waiting_first_pages: set[str] = set()
         self._warmed_up = False
+        # Memory and look last: they decorate and restore what is built above.
+        self.ui_state = state or UiStateStore(persist=False)  # tests: remember nothing
+        self.memory = WindowMemory(self, self.ui_state)
+        self.look = Look(self, self.ui_state)
+        self.memory.restore()  # before any load: a connection then loads each view once
         self._update_title()
 
     # -- connection -------------------------------------------------------------------------

@@ -65,6 +65,8 @@ class PagedTableModel(QAbstractTableModel):
     load_failed = Signal(str)
     #: The view state changed (a new search, filter or sort was asked for).
     state_changed = Signal()
+    #: A (re)load of the first rows started (empty and loading states show it).
+    loading_started = Signal()
 
     def __init__(
         self,
@@ -164,6 +166,7 @@ class PagedTableModel(QAbstractTableModel):
             key=self._key("open"),
             pool="read",
         )
+        self.loading_started.emit()
 
     def _on_open(self, generation: int, opened: windows.Opened) -> None:
         if generation != self._generation:

@@ -144,6 +144,7 @@ class BrowseTab(QWidget):
         model.state_changed.connect(self._on_state_changed)
         model.load_failed.connect(self._on_failed)
         model.modelReset.connect(self._show_total)
+        model.loading_started.connect(self._on_state_changed)
         self._show_total()
 
     # -- data ---------------------------------------------------------------------------
