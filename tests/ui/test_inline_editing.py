@@ -448,3 +448,24 @@ def test_staged_cells_are_clearly_visible(qtbot: Any, runner: Runner, database: 
         inline_delegate.PROBLEM[0].name(),
     }
     window.inline.discard_all()
+
+
+def test_production_asks_before_saving_and_cancel_writes_nothing(
+    qtbot: Any, runner: Runner, seeded_url: str, gui_guard: Any
+) -> None:
+    with gui_guard.allow():
+        db = open_database(seeded_url, label="Prod", environment="production")
+    try:
+        window = open_window(qtbot, runner, db)
+        tab = users_tab(qtbot, window)
+        row = next(r for r in range(10) if not tab.model.record(r)["is_system"])  # type: ignore[index]
+        user_id = tab.model.record(row)["id"]  # type: ignore[index]
+        before = user_in_db(gui_guard, db, user_id)
+        edit_cell(qtbot, tab, row, "name", "Prod Rename")
+        answer("confirmWrite", QMessageBox.StandardButton.Cancel)
+        assert window.inline.save() is False
+        assert user_in_db(gui_guard, db, user_id) == before
+        assert len(window.inline.staging) == 1  # still staged, to save or discard later
+    finally:
+        runner.wait()
+        db.dispose()
