@@ -469,3 +469,35 @@ def test_production_asks_before_saving_and_cancel_writes_nothing(
     finally:
         runner.wait()
         db.dispose()
+
+
+def test_double_click_still_opens_the_form_not_an_inline_editor(
+    qtbot: Any, runner: Runner, database: Database
+) -> None:
+    from desktop.ui.forms.user_form import UserForm
+
+    window = open_window(qtbot, runner, database)
+    tab = users_tab(qtbot, window)
+    index = tab.model.index(0, col(tab.model, "name"))
+    where = tab.view.visualRect(index).center()
+    qtbot.mouseClick(tab.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.wait(QApplication.doubleClickInterval() + 100)
+    qtbot.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.waitUntil(
+        lambda: any(isinstance(w, UserForm) for w in QApplication.topLevelWidgets()),
+        timeout=5_000,
+    )
+    form = next(w for w in QApplication.topLevelWidgets() if isinstance(w, UserForm))
+    qtbot.addWidget(form)
+    qtbot.wait(QApplication.doubleClickInterval() * 2)
+    assert open_editor(tab) is None
+    qtbot.waitUntil(lambda: form.record is not None, timeout=10_000)
+    form.close()
+    # A single click on a cell of the selected row starts editing it.
+    qtbot.wait(QApplication.doubleClickInterval() + 100)
+    qtbot.mouseClick(tab.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.waitUntil(lambda: open_editor(tab) is not None, timeout=3_000)
+    editor = open_editor(tab)
+    assert isinstance(editor, QLineEdit) and editor.text() == tab.model.record(0)["name"]  # type: ignore[index]
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert not window.inline.staging
