@@ -76,6 +76,10 @@ class ConnectionControls(QObject):
         """Show the newly opened database; close the previous one in the background."""
         previous = self.window.database
         database = opened.database
+        if previous is not database and not self.window.inline.confirm_leave(
+            partial(self.use, opened), partial(self.runner.submit, database.dispose, pool="net")
+        ):
+            return  # unsaved inline changes: saving first, or the user stayed
         self.window.set_database(database)
         if previous is not None and previous is not database:
             self.runner.submit(previous.dispose, pool="net")

@@ -20,6 +20,7 @@ from desktop.ui.edit_actions import EditActions
 from desktop.ui.environment import style_for
 from desktop.ui.firebase_dock import FirebaseDock
 from desktop.ui.forms.audit_view import AuditView
+from desktop.ui.inline_editing import InlineEditing
 from desktop.ui.lazy_tab import LazyTab, warm_up
 from desktop.ui.look import Look
 from desktop.ui.notifications import attach as attach_notifications
@@ -129,6 +130,11 @@ class MainWindow(QMainWindow):
         self.editing = EditActions(self, runner, self.current_browse_tab, self.tenants.opened)
         self.editing.message.connect(self.statusBar().showMessage)
         self.editing.changed.connect(self.reload_data)
+        self.inline = InlineEditing(self, runner, lambda: self.editing.context)
+        for tab in (*self.browse_tabs.values(), self.tenants.users, self.tenants.plugins):
+            self.inline.attach(tab)
+        self.inline.changed.connect(self.reload_data)
+        self.inline.message.connect(self.statusBar().showMessage)
         self.firebase = FirebaseDock(self, runner)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.setObjectName("helpMenu")
@@ -186,6 +192,7 @@ class MainWindow(QMainWindow):
         self.migrations_tab.set_database(database)
         self.audit_view.set_database(database)
         self.editing.set_database(database)
+        self.inline.set_database(database)
         self.firebase.set_database(database)
         self._update_title()
 

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from desktop.core.errors import KnownError
+from desktop.core.staging import StagedChanges, StagedRow
 from desktop.db.view_state import ViewState
 from desktop.services.columns import BLOCK, Kind, TableSpec, Total
 from desktop.ui.formatting import display
@@ -99,6 +100,10 @@ class PagedTableModel(QAbstractTableModel):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
         self._flush_timer.timeout.connect(self._flush)
+        # Inline edits (see desktop/ui/inline_editing.py): the staged rows of this view by id.
+        self._staging: StagedChanges | None = None
+        self._staged: dict[int, StagedRow] = {}
+        self._editable: frozenset[int] = frozenset()
 
     # -- state ----------------------------------------------------------------------------
 
@@ -372,6 +377,12 @@ class PagedTableModel(QAbstractTableModel):
                 line = texts[offset] = tuple(
                     display(c.kind, values[i]) for c, i in self._display_plan
                 )
+            if self._staged:  # an empty dict when nothing is staged: no cost for clean grids
+                staged = self._staged.get(values[0])
+                if staged is not None and col in self._editable:
+                    key = self._columns[col].key
+                    if key in staged.changes:
+                        return display(self._columns[col].kind, staged.changes[key])
             return line[col]
         if role == RowRole:
             return values
@@ -381,6 +392,10 @@ class PagedTableModel(QAbstractTableModel):
         if role == _ALIGN:
             return _RIGHT if column.kind is Kind.INT else None
         if role == _TOOLTIP:
+            if self._staged and col in self._editable:
+                tip = self.staged_tooltip(row, col)
+                if tip:
+                    return tip
             if column.kind is Kind.MASKED:
                 return "Credentials are hidden. Open the plugin to reveal them deliberately."
             return None
@@ -411,3 +426,87 @@ class PagedTableModel(QAbstractTableModel):
             if column.key == self._state.sort:
                 return i
         return -1
+
+    # -- inline edits -----------------------------------------------------------------------
+
+    def set_staging(self, staging: StagedChanges) -> None:
+        """Show and accept inline edits staged in `staging` (shared by every grid)."""
+        self._staging = staging
+        self._staged = staging.view(self.spec.name)
+        self._editable = frozenset(
+            i for i, c in enumerate(self._columns) if staging.editable(self.spec.name, c.key)
+        )
+        staging.subscribe(self._on_staged)
+
+    def _on_staged(self) -> None:
+        if self._rows and self._editable:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(self._rows - 1, self.columnCount() - 1)
+            )
+
+    def staged_row(self, row: int) -> StagedRow | None:
+        values = self.row_values(row) if self._staged else None
+        return self._staged.get(values[0]) if values is not None else None
+
+    def staged_cell(self, row: int, col: int) -> tuple[bool, str | None]:
+        """(changed and not saved, its problem) of one cell, for the delegate."""
+        if not self._staged or col not in self._editable:
+            return (False, None)
+        staged = self.staged_row(row)
+        if staged is None:
+            return (False, None)
+        key = self._columns[col].key
+        changed = key in staged.changes
+        problem = staged.problems.get(key) or (staged.problems.get("*") if changed else None)
+        return (changed, problem)
+
+    def staged_tooltip(self, row: int, col: int) -> str | None:
+        staged = self.staged_row(row)
+        column = self._columns[col]
+        if staged is None or column.key not in staged.changes:
+            return None
+        was = display(column.kind, staged.seen.get(column.key)) or "(empty)"
+        tip = f"Not saved yet. Was: {was}"
+        problem = staged.problems.get(column.key) or staged.problems.get("*")
+        if problem:
+            tip += f"\nProblem: {problem}"
+        return tip
+
+    def edit_value(self, row: int, col: int) -> Any:
+        """The value an editor starts from: the staged one, else the loaded one."""
+        staged = self.staged_row(row)
+        key = self._columns[col].key
+        if staged is not None and key in staged.changes:
+            return staged.changes[key]
+        values = self.row_values(row)
+        return None if values is None else values[self._column_index[key]]
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if (
+            index.column() in self._editable
+            and self._database is not None
+            and not self._database.read_only
+            and self.row_values(index.row()) is not None
+        ):
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(  # noqa: N802 - Qt API
+        self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
+        """Stage an inline edit (nothing is written until the user saves)."""
+        if role != Qt.ItemDataRole.EditRole or self._staging is None:
+            return False
+        if not (self.flags(index) & Qt.ItemFlag.ItemIsEditable):
+            return False
+        record = self.record(index.row())
+        if record is None:
+            return False
+        key = self._columns[index.column()].key
+        view = self.spec.name
+        from desktop.services.staged_save import check_cell  # deferred: off start-up
+
+        problem = check_cell(view, key, value)
+        self._staging.stage(view, int(record["id"]), record, key, value, problem)
+        return True

@@ -70,9 +70,11 @@ def test_every_menu_action_has_keys_no_other_action_uses(window: MainWindow) -> 
             text = key.toString()
             assert text not in owners, f"{text} is both {owners[text]} and {action.text()}"
             owners[text] = action.text()
-    # widget-level keys of the tables do not collide with the menus either
+    # widget-level keys of the tables do not collide with the menus either, except while
+    # they are enabled for a moment of their own (Esc discards a staged cell only while
+    # the current cell holds one; the test of that is in test_inline_editing.py)
     for action in window.browse_tabs["users"].view.actions():
-        assert action.shortcut().toString() not in owners
+        assert not action.isEnabled() or action.shortcut().toString() not in owners
 
 
 def test_pressing_each_menu_shortcut_triggers_its_action(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
