@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-version=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+version=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' desktop/__init__.py)  # the one version
 arch=$(uname -m)
 app=dist/Tenantry.app
 dmg="dist/tenantry-${version}-macos-${arch}.dmg"

@@ -3,7 +3,7 @@
 ;   python packaging\build.py
 ;   iscc /DAppVersion=0.1.0 packaging\windows\tenantry.iss
 ;
-; AppVersion comes from pyproject.toml (the CI workflow passes it). The installer goes to
+; AppVersion comes from desktop/__init__.py (the CI workflow passes it). The installer goes to
 ; dist\tenantry-<version>-windows-x64-setup.exe. It installs per user without
 ; administrator rights by default (the user may choose all users), adds a Start menu entry
 ; and an optional desktop shortcut, and registers an uninstaller. Silent install for
