@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
@@ -84,6 +84,14 @@ class EditActions(QObject):
             self.import_action,
         ]
         self.set_database(None)
+
+    def bind_delete_to_tables(self, views: Iterable[QWidget]) -> None:
+        """Del deletes selected rows only while a table has the focus: in a filter's combo
+        box or date field it must not reach Edit > Delete selected. (The menu still shows
+        and runs it.)"""
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        for view in views:
+            view.addAction(self.delete_action)
 
     # -- state ------------------------------------------------------------------------------
 

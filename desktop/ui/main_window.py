@@ -133,6 +133,10 @@ class MainWindow(QMainWindow):
         self.inline = InlineEditing(self, runner, lambda: self.editing.context)
         for tab in (*self.browse_tabs.values(), self.tenants.users, self.tenants.plugins):
             self.inline.attach(tab)
+        self.editing.bind_delete_to_tables(
+            tab.view
+            for tab in (*self.browse_tabs.values(), self.tenants.users, self.tenants.plugins)
+        )
         self.inline.changed.connect(self.reload_data)
         self.inline.message.connect(self.statusBar().showMessage)
         self.firebase = FirebaseDock(self, runner)

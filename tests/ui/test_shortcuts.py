@@ -73,7 +73,10 @@ def test_every_menu_action_has_keys_no_other_action_uses(window: MainWindow) -> 
     # widget-level keys of the tables do not collide with the menus either, except while
     # they are enabled for a moment of their own (Esc discards a staged cell only while
     # the current cell holds one; the test of that is in test_inline_editing.py)
+    menu_actions = {id(a) for _menu, a in entries}
     for action in window.browse_tabs["users"].view.actions():
+        if id(action) in menu_actions:
+            continue  # a menu action bound to the tables themselves (Del: Delete selected)
         assert not action.isEnabled() or action.shortcut().toString() not in owners
 
 
@@ -194,3 +197,21 @@ def test_preferences_and_quit(qtbot, window: MainWindow) -> None:  # type: ignor
     quit_action: QAction = window.shortcuts.quit_action
     press(window.tabs, quit_action.shortcut())
     assert not window.isVisible()
+
+
+def test_del_in_a_filter_box_does_not_delete_rows(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Del belongs to Edit > Delete selected only while a table has the focus."""
+    users = window.browse_tabs["users"]
+    window.tabs.setCurrentWidget(users)
+    fired: list[bool] = []
+    window.editing.delete_action.triggered.connect(lambda *_: fired.append(True))
+    combo = users.filters.status
+    assert combo is not None
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus, timeout=2_000)
+    press(combo, QKeySequence("Del"))
+    assert fired == []
+    users.view.setFocus()
+    qtbot.waitUntil(users.view.hasFocus, timeout=2_000)
+    press(users.view, QKeySequence("Del"))
+    assert fired == [True]
