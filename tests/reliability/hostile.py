@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -141,3 +142,25 @@ def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         st.booleans(),
         st.lists(st.integers(), max_size=2),
     )
+
+
+@cache
+def generated_pem(traditional: bool = False) -> str:
+    """A private key made for this test run (PKCS#8, or the traditional "RSA" form): tests
+    generate their keys, the repository holds none."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    kind = serialization.PrivateFormat
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        kind.TraditionalOpenSSL if traditional else kind.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def pem_frame(traditional: bool = False) -> tuple[str, str]:
+    """The first and last line of a generated key: its BEGIN and END markers."""
+    lines = generated_pem(traditional).strip().splitlines()
+    return lines[0], lines[-1]

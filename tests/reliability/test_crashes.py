@@ -4,6 +4,7 @@ running. Logs rotate under TENANTRY_HOME."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
@@ -23,6 +24,8 @@ from desktop.core import crash, logs, redaction
 from desktop.ui.crash_dialog import CrashDialog, CrashHandler
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
+
+from .hostile import generated_pem
 
 REPO = Path(__file__).resolve().parents[2]
 REMEMBERED = "sk_live_remembered_4f9a2c"  # a credential value this process has handled
@@ -196,11 +199,12 @@ def test_logs_rotate_under_tenantry_home_and_are_scrubbed(home: Path) -> None:
 
 
 def test_scrubbing_masks_secrets_and_keeps_the_rest() -> None:
+    key = json.dumps(generated_pem())[1:-1]  # as it stands inside a JSON string: \\n
     redaction.remember("p@ss w0rd!")
     try:
         text = redaction.scrub(
             "url postgresql://u:p%40ss@h:5432/d password='x' PGPASSWORD=abc "
-            '{"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----\\n",'
+            f'{{"private_key": "{key}",'
             ' "client_email": "svc@demo.iam"} typed p@ss w0rd! email a@b.io'
         )
     finally:

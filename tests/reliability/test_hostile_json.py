@@ -22,7 +22,7 @@ from desktop.services.firebase.settings import (
 from desktop.ui.forms.json_editor import JsonEditor
 
 from .conftest import HOSTILE_PROFILE
-from .hostile import hostile_text, json_text, json_values, maybe
+from .hostile import generated_pem, hostile_text, json_text, json_values, maybe, pem_frame
 
 HOSTILE = settings.get_profile(HOSTILE_PROFILE)
 
@@ -57,14 +57,20 @@ def test_the_json_editor_widget_never_raises(qtbot: Any, raw: str) -> None:
         assert status == "Valid JSON" and isinstance(value, dict | list)
 
 
-PEM_LIKE = st.sampled_from(
-    [
-        "-----BEGIN PRIVATE KEY-----\nMIIBVgIBADANBgkqhkiG9w0BAQEFAASCAUAwggE8AgEAAkEA\n"
-        "-----END PRIVATE KEY-----\n",
-        "-----BEGIN RSA PRIVATE KEY-----\n\n-----END RSA PRIVATE KEY-----",
+def _pem_like() -> list[str]:
+    """A real generated key, a truncated one, an empty traditional one, and no key."""
+    begin, end = pem_frame()
+    rsa_begin, rsa_end = pem_frame(traditional=True)
+    truncated = generated_pem().strip().splitlines()[1]
+    return [
+        generated_pem(),
+        f"{begin}\n{truncated}\n{end}\n",
+        f"{rsa_begin}\n\n{rsa_end}",
         "not a key",
     ]
-)
+
+
+PEM_LIKE = st.deferred(lambda: st.sampled_from(_pem_like()))
 service_accounts = st.one_of(
     st.fixed_dictionaries(
         {

@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from profiles.profiles_support import LoginRole, SecretServiceSession, secret_tool_lookup
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
@@ -42,6 +40,8 @@ from desktop.services.writes import actor_for
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 
+from .hostile import generated_pem
+
 PLUGIN_SECRET = "sk_live_scan_91c3e0f7d2a4b8"
 PLUGIN_TOKEN = "whsec_scan_5e27aa10c9"
 PROJECT = "demo-safety-scan"
@@ -49,12 +49,7 @@ PROJECT = "demo-safety-scan"
 
 def service_account(tmp_path: Path) -> tuple[Path, str, str]:
     """A real (freshly generated) service-account key file: (path, private key, key id)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    pem = generated_pem()
     key_id = "f3a9c2" + "5b" * 17
     info = {
         "type": "service_account",
