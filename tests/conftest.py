@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import socket
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -132,3 +134,32 @@ def runner(qapp: object) -> Iterator[Any]:
     yield runner
     runner.shutdown(timeout_ms=20_000)
     assert runner.wait(0), "a background task was still running after the test"
+
+
+@pytest.fixture
+def silent_host() -> Iterator[int]:
+    """A loopback port that accepts connections and never says a word."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield int(server.getsockname()[1])
+    stop.set()
+    thread.join(5)
+    for conn in accepted:
+        conn.close()
+    server.close()

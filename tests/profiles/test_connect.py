@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -79,39 +77,10 @@ def test_refused_port_is_quick(login_role: LoginRole) -> None:
     assert time.monotonic() - started < profile.connect_timeout
 
 
-@pytest.fixture
-def silent_listener() -> Iterator[int]:
-    """A TCP listener that accepts connections and never says a word."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join(5)
-    for conn in accepted:
-        conn.close()
-    server.close()
-
-
-def test_silent_listener_times_out_within_the_connect_timeout(
-    login_role: LoginRole, silent_listener: int
+def test_silent_host_times_out_within_the_connect_timeout(
+    login_role: LoginRole, silent_host: int
 ) -> None:
-    profile = replace(login_role.profile, port=silent_listener, connect_timeout=2)
+    profile = replace(login_role.profile, port=silent_host, connect_timeout=2)
     started = time.monotonic()
     with pytest.raises(errors.ConnectTimedOut, match="Timed out after 2 s"):
         svc.test_connection(profile, login_role.password)

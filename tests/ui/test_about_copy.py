@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from desktop.db import migrate
-from desktop.services.database import Database, open_database
+from desktop.services.database import Database
 from desktop.ui.about_dialog import AboutDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
-
-
-@pytest.fixture
-def database(seeded_url: str) -> Iterator[Database]:
-    db = open_database(seeded_url, label="Test database", environment="development")
-    yield db
-    db.dispose()
 
 
 def test_about_from_its_shortcut_then_copy(qtbot, runner: Runner, database: Database) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ see its own gaps would be worthless, so it is tested on a deliberately bad widge
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,19 +20,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy import text
 
 from conftest import GuiThreadGuard
-from desktop.services.database import Database, open_database
+from desktop.services.database import Database
 from desktop.services.migrations import Action
 from desktop.services.writes import actor_for
 from desktop.ui.accessibility import interactive_widgets, name_from_labels, problems, spoken_name
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
-
-
-@pytest.fixture
-def database(seeded_url: str) -> Iterator[Database]:
-    db = open_database(seeded_url, label="Test database", environment="development")
-    yield db
-    db.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,10 @@ from sqlalchemy import text
 
 from conftest import GuiThreadGuard
 from desktop.db.view_state import ViewState
-from desktop.services.database import Database, open_database
+from desktop.services.database import Database
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel, RowRole
-
-
-@pytest.fixture
-def database(seeded_url: str) -> Iterator[Database]:
-    db = open_database(seeded_url, label="Test database", environment="development")
-    yield db
-    db.dispose()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage
 from PySide6.QtWidgets import QApplication
 
-from desktop.services.database import Database, open_database
+from desktop.services.database import Database
 from desktop.ui import icons, theme
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
@@ -126,13 +126,6 @@ def test_window_icons_follow_the_scheme(  # type: ignore[no-untyped-def]
     tab_icon = window.tabs.tabIcon(0)
     assert _ink(tab_icon.pixmap(24, 24).toImage())[1] > 180
     assert window.look.toolbar.actions()[0] is action
-
-
-@pytest.fixture
-def database(seeded_url: str) -> Iterator[Database]:
-    db = open_database(seeded_url, label="Test database", environment="development")
-    yield db
-    db.dispose()
 
 
 def test_empty_and_loading_states_say_what_is_happening(  # type: ignore[no-untyped-def]

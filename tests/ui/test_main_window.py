@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.services.database import Database, open_database
+from desktop.services.database import Database
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PAGE_SIZE, RowRole
-
-
-@pytest.fixture
-def database(seeded_url: str) -> Iterator[Database]:
-    db = open_database(seeded_url, label="Test database", environment="development")
-    yield db
-    db.dispose()
 
 
 @pytest.fixture

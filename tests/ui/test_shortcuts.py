@@ -3,41 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from conftest import GuiThreadGuard
-from desktop.services.database import Database, open_database
 from desktop.ui.main_window import MainWindow
-from desktop.ui.runner import Runner
 from desktop.ui.shortcuts_dialog import ShortcutsDialog, window_entries
-
-
-@pytest.fixture
-def database(seeded_url: str) -> Iterator[Database]:
-    db = open_database(seeded_url, label="Test database", environment="development")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def window(qtbot, runner: Runner, database: Database, gui_guard: GuiThreadGuard) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow(runner)
-    qtbot.addWidget(win)
-    win.resize(1300, 800)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5_000)
-    with qtbot.waitSignal(win.first_pages_loaded, timeout=20_000):
-        win.set_database(database)
-    return win
 
 
 def press(widget: QWidget, sequence: QKeySequence) -> None:

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
-from conftest import GuiThreadGuard
-from desktop.services.database import Database, open_database
+from desktop.services.database import Database
 from desktop.services.writes import actor_for
 from desktop.ui.main_window import MainWindow
-from desktop.ui.runner import Runner
-
-
-@pytest.fixture
-def database(seeded_url: str) -> Iterator[Database]:
-    db = open_database(seeded_url, label="Test database", environment="development")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def window(qtbot, runner: Runner, database: Database, gui_guard: GuiThreadGuard) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow(runner)
-    qtbot.addWidget(win)
-    win.resize(1300, 800)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5_000)
-    with qtbot.waitSignal(win.first_pages_loaded, timeout=20_000):
-        win.set_database(database)
-    return win
 
 
 def walk(start: QWidget, steps: int = 80, key: Qt.Key = Qt.Key.Key_Tab) -> list[QWidget]:

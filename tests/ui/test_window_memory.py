@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,13 +20,6 @@ from desktop.services.database import Database, open_database
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import RowRole
-
-
-@pytest.fixture
-def database(seeded_url: str) -> Iterator[Database]:
-    db = open_database(seeded_url, label="Test database", environment="development")
-    yield db
-    db.dispose()
 
 
 def _window(qtbot, runner: Runner, path: Path) -> MainWindow:  # type: ignore[no-untyped-def]

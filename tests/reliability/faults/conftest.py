@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -194,38 +193,6 @@ def sql_guard() -> Iterator[SqlGuard]:
     finally:
         event.remove(Engine, "before_cursor_execute", guard._check)
     assert not guard.violations, f"database calls on the GUI thread: {guard.violations}"
-
-
-# -- a host that accepts TCP and never answers -----------------------------------------------
-
-
-@pytest.fixture
-def silent_host() -> Iterator[int]:
-    """A loopback port that accepts connections and never says a word."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield int(server.getsockname()[1])
-    stop.set()
-    thread.join(5)
-    for conn in accepted:
-        conn.close()
-    server.close()
 
 
 # -- counting what is left behind ---------------------------------------------------------------
