@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
+from desktop.core import memory
 from desktop.core.errors import ConnectionFailed, KnownError
 from desktop.core.profiles import Profile
 from desktop.db import errors
@@ -89,4 +90,5 @@ def open_database(url: str, *, label: str, environment: str, read_only: bool = F
         engine.dispose()
         raise ConnectionFailed(f"Could not connect to {label}: {exc.orig}") from exc
     warm_statement_cache(engine)
+    memory.freeze_long_lived()  # the app is loaded and connected: see desktop/core/memory.py
     return Database(engine=engine, label=label, environment=environment, info=info, health=health)

@@ -18,7 +18,8 @@ from desktop.core import cancel
 from desktop.db.queries import SortKey
 from desktop.db.view_state import ViewState
 from desktop.services.browse import Quantiles, estimated_total, fetch_window, quantiles
-from desktop.services.columns import BLOCK, Total
+from desktop.services.columns import BLOCK, TABLES, Total
+from desktop.services.display import Texts, row_texts
 
 CHAIN_LIMIT = 3  # blocks read one after another before a jump is cheaper
 
@@ -31,6 +32,15 @@ class Block:
     rows: tuple[Row, ...]
     first_key: SortKey | None
     last_key: SortKey | None
+    #: The rows' display texts (visible columns), formatted here in the background so
+    #: that painting a cell only looks its text up.
+    texts: Texts = ()
+
+
+def make_block(
+    state: ViewState, index: int, rows: list[Row], first: SortKey | None, last: SortKey | None
+) -> Block:
+    return Block(index, tuple(rows), first, last, row_texts(TABLES[state.view], rows))
 
 
 @dataclass
@@ -75,7 +85,7 @@ class _Job:
         self, index: int, rows: list[Row], first: SortKey | None, last: SortKey | None
     ) -> None:
         self.known[index] = (first, last)
-        self.result.blocks.append(Block(index, tuple(rows), first, last))
+        self.result.blocks.append(make_block(self.state, index, rows, first, last))
 
     def _set_total(self, total: int) -> None:
         if total != self.total:
@@ -187,7 +197,8 @@ def open_view(engine: Engine, state: ViewState) -> Opened:
     """The first block and an instant total: exact when the view fits in one block, the
     table estimate when unfiltered, else the planner's estimate (then count it)."""
     win = fetch_window(engine, state, limit=BLOCK)
-    first = Block(0, tuple(win.rows), win.first_key, win.last_key) if win.rows else None
+    rows: list[Row] = list(win.rows)
+    first = make_block(state, 0, rows, win.first_key, win.last_key) if rows else None
     if not win.more:
         return Opened(first, Total(len(win.rows)), needs_count=False)
     estimate = estimated_total(engine, state)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer
 from PySide6.QtGui import QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
-from desktop.ui.table_model import PagedTableModel
+from desktop.ui.table_model import PLACEHOLDER, PagedTableModel
 
 _HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -37,11 +37,16 @@ def warm_up_painting(font: QFont) -> None:
 
 
 class CellDelegate(QStyledItemDelegate):
-    """Text, alignment and the placeholder colour straight from `PagedTableModel.cell`."""
+    """Text, alignment and the placeholder colour straight from `PagedTableModel.cell_text`.
+
+    Called once per visible cell on every paint, so it does the least it can: one text
+    look-up, and the alignment from a table built once.
+    """
 
     def __init__(self, model: PagedTableModel) -> None:
         super().__init__(model)
         self._model = model
+        self._align = [_RIGHT if right else _LEFT for right in model.right_aligned()]
         global _warmed_up
         if not _warmed_up:
             _warmed_up = True
@@ -50,13 +55,15 @@ class CellDelegate(QStyledItemDelegate):
     def initStyleOption(  # noqa: N802 - Qt API
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        text, right, loading = self._model.cell(index.row(), index.column())
-        option.text = text
-        option.features |= _HAS_DISPLAY
-        option.displayAlignment = _RIGHT if right else _LEFT
-        if loading:
-            palette = option.palette
-            palette.setColor(
-                QPalette.ColorRole.Text, palette.color(QPalette.ColorRole.PlaceholderText)
-            )
-            option.palette = palette
+        row, col = index.row(), index.column()
+        text = self._model.cell_text(row, col)
+        # Only "has text": the table view paints the alternate-row background itself.
+        option.features = _HAS_DISPLAY
+        option.displayAlignment = self._align[col]
+        if text is not None:
+            option.text = text
+            return
+        option.text = PLACEHOLDER if col == 0 else ""
+        palette = option.palette
+        palette.setColor(QPalette.ColorRole.Text, palette.color(QPalette.ColorRole.PlaceholderText))
+        option.palette = palette

@@ -27,7 +27,7 @@ from desktop.core.errors import KnownError
 from desktop.core.staging import StagedChanges, StagedRow
 from desktop.db.view_state import ViewState
 from desktop.services.columns import BLOCK, Kind, TableSpec, Total
-from desktop.ui.formatting import display
+from desktop.services.display import display
 from desktop.ui.runner import Runner
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = BLOCK
 MAX_BLOCKS = 60
 COUNT_DELAY_MS = 60  # after the first page, before the exact count of a filtered view
+PREFETCH_DELAY_MS = 30  # after scrolling stops or blocks arrive, before reading ahead
 PLACEHOLDER = "…"
 RowRole = Qt.ItemDataRole.UserRole + 1  # the whole row as a tuple (None while loading)
 SortRole = Qt.ItemDataRole.UserRole + 2  # the native value
@@ -53,6 +54,9 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ROLES = frozenset({_DISPLAY, _FOREGROUND, _ALIGN, _TOOLTIP, RowRole, SortRole})
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _GRAY = QColor(Qt.GlobalColor.gray)
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_CELL = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
+_EDITABLE_CELL = _CELL | Qt.ItemFlag.ItemIsEditable
 
 
 class PagedTableModel(QAbstractTableModel):
@@ -88,8 +92,6 @@ class PagedTableModel(QAbstractTableModel):
         self._rows = 0
         self._total = Total(0)
         self._blocks: OrderedDict[int, Block] = OrderedDict()
-        self._texts: dict[int, list[tuple[str, ...] | None]] = {}
-        self._display_plan = [(c, self._column_index[c.key]) for c in self._columns]
         self._quantiles: Quantiles | None = None
         self._missing: set[int] = set()
         self._inflight: set[int] = set()
@@ -100,6 +102,11 @@ class PagedTableModel(QAbstractTableModel):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
         self._flush_timer.timeout.connect(self._flush)
+        self._visible = (0, -1)  # the rows the view shows (first, last)
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
+        self._prefetch_timer.timeout.connect(self._prefetch)
         # Inline edits (see desktop/ui/inline_editing.py): the staged rows of this view by id.
         self._staging: StagedChanges | None = None
         self._staged: dict[int, StagedRow] = {}
@@ -230,6 +237,26 @@ class PagedTableModel(QAbstractTableModel):
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
+    def set_visible_rows(self, first: int, last: int) -> None:
+        """The view shows rows `first`..`last`: once scrolling pauses, the blocks a page
+        beyond them load ahead of need, so the next scroll paints rows, not placeholders."""
+        self._visible = (first, last)
+        self._prefetch_timer.start()
+
+    def _prefetch(self) -> None:
+        first, last = self._visible
+        if self._opening or self._inflight or self._missing or self._database is None:
+            return
+        if first < 0 or last < first:
+            return
+        shown = {row // BLOCK for row in (first, min(last, self._rows - 1))}
+        if not shown <= self._blocks.keys():
+            return  # the visible rows are still loading: their paint asks for them first
+        page = last - first + 1
+        for row in (first - page, last + page):
+            if 0 <= row < self._rows and row // BLOCK not in self._blocks:
+                self._want(row // BLOCK)
+
     def _flush(self) -> None:
         wanted = sorted(b for b in self._missing if b not in self._blocks)
         self._missing.clear()
@@ -274,23 +301,21 @@ class PagedTableModel(QAbstractTableModel):
                 self._store(block)
                 fresh.add(block.index)
         while len(self._blocks) > self._max_blocks:
-            evicted, _ = self._blocks.popitem(last=False)
-            self._texts.pop(evicted, None)
+            self._blocks.popitem(last=False)
         last_column = self.columnCount() - 1
         for index in sorted(fresh | abandoned):
             first = index * BLOCK
             last = min(self._rows, first + BLOCK) - 1
             if first <= last:
                 self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+        self._prefetch_timer.start()
 
     def _store(self, block: Block) -> None:
         self._blocks[block.index] = block
         self._blocks.move_to_end(block.index)
-        self._texts[block.index] = [None] * len(block.rows)
 
     def _clear_blocks(self) -> None:
         self._blocks.clear()
-        self._texts.clear()
 
     def _resize(self, rows: int) -> None:
         if rows < self._rows:
@@ -298,7 +323,6 @@ class PagedTableModel(QAbstractTableModel):
             self._rows = rows
             for index in [i for i in self._blocks if i * BLOCK >= rows]:
                 del self._blocks[index]
-                self._texts.pop(index, None)
             self.endRemoveRows()
         elif rows > self._rows:
             self.beginInsertRows(QModelIndex(), self._rows, rows - 1)
@@ -348,42 +372,25 @@ class PagedTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Called thousands of times per paint: unknown roles leave at once, display text is
-        # formatted once per row and kept with its block.
+        # Called thousands of times per paint: unknown roles leave at once; display texts
+        # come formatted with their block (the delegate paints through `cell_text`).
         if role not in _ROLES:
             return None
         row, col = index.row(), index.column()
         if not (0 <= row < self._rows and 0 <= col < len(self._columns)):
             return None
+        if role == _DISPLAY:
+            text = self.cell_text(row, col)
+            return (PLACEHOLDER if col == 0 else "") if text is None else text
         block_index = row // BLOCK
         block = self._blocks.get(block_index)
         if block is None:
             self._want(block_index)
-            if role == _DISPLAY:
-                return PLACEHOLDER if col == 0 else ""
             if role == _FOREGROUND:
                 return _GRAY
             return None
         offset = row - block_index * BLOCK
         values = block.rows[offset] if offset < len(block.rows) else None
-        if role == _DISPLAY:
-            if values is None:
-                return ""
-            texts = self._texts[block_index]
-            line = texts[offset]
-            if line is None:
-                if col == 0:
-                    self._blocks.move_to_end(block_index)
-                line = texts[offset] = tuple(
-                    display(c.kind, values[i]) for c, i in self._display_plan
-                )
-            if self._staged:  # an empty dict when nothing is staged: no cost for clean grids
-                staged = self._staged.get(values[0])
-                if staged is not None and col in self._editable:
-                    key = self._columns[col].key
-                    if key in staged.changes:
-                        return display(self._columns[col].kind, staged.changes[key])
-            return line[col]
         if role == RowRole:
             return values
         if values is None:
@@ -403,12 +410,35 @@ class PagedTableModel(QAbstractTableModel):
             return values[self._column_index[column.key]]
         return None
 
-    def cell(self, row: int, col: int) -> tuple[str, bool, bool]:
-        """(display text, right-aligned, still loading) of one cell, for the delegate."""
-        index = self.index(row, col)
-        block = self._blocks.get(row // BLOCK)
-        text = self.data(index, _DISPLAY)
-        return (text or "", self._columns[col].kind is Kind.INT, block is None)
+    def cell_text(self, row: int, col: int) -> str | None:
+        """A cell's display text, or None while its block loads (which asks for it).
+
+        The paint path: the delegate calls it once per visible cell (`row` and `col` are
+        valid), so it only looks texts up.
+        """
+        block_index = row // BLOCK
+        block = self._blocks.get(block_index)
+        if block is None:
+            self._want(block_index)
+            return None
+        offset = row - block_index * BLOCK
+        texts = block.texts
+        line = texts[offset] if offset < len(texts) else None
+        if line is None:
+            return ""
+        if col == 0:
+            self._blocks.move_to_end(block_index)  # recently seen: evicted last
+        if self._staged:  # an empty dict when nothing is staged: no cost for clean grids
+            staged = self._staged.get(block.rows[offset][0])  # type: ignore[index]
+            if staged is not None and col in self._editable:
+                key = self._columns[col].key
+                if key in staged.changes:
+                    return display(self._columns[col].kind, staged.changes[key])
+        return line[col]
+
+    def right_aligned(self) -> list[bool]:
+        """Per visible column: whether its values are right-aligned (numbers)."""
+        return [c.kind is Kind.INT for c in self._columns]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Header click: sort on the server (ties broken by id)."""
@@ -482,15 +512,18 @@ class PagedTableModel(QAbstractTableModel):
         return None if values is None else values[self._column_index[key]]
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        flags = super().flags(index)
+        # Asked for every cell on every paint: answered from constants (Qt's own flags for
+        # a table cell, plus "editable" for staged-edit columns of loaded rows).
+        if not index.isValid():
+            return _NO_FLAGS
         if (
             index.column() in self._editable
             and self._database is not None
             and not self._database.read_only
             and self.row_values(index.row()) is not None
         ):
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+            return _EDITABLE_CELL
+        return _CELL
 
     def setData(  # noqa: N802 - Qt API
         self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole

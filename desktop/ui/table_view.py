@@ -99,6 +99,7 @@ class BrowseTab(QWidget):
                 self.view.setColumnWidth(column, width)
             if fixed_organization and model.column_key(column) == "organization":
                 self.view.setColumnHidden(column, True)  # the same for every row here
+        self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
 
@@ -144,6 +145,9 @@ class BrowseTab(QWidget):
         model.state_changed.connect(self._on_state_changed)
         model.load_failed.connect(self._on_failed)
         model.modelReset.connect(self._show_total)
+        # Lay the rows out now, not from Qt's zero-delay timer after the reset: otherwise
+        # every reset paints the whole grid twice, the second time on the next event pass.
+        model.modelReset.connect(self.view.doItemsLayout)
         model.loading_started.connect(self._on_state_changed)
         self._show_total()
 
@@ -161,6 +165,11 @@ class BrowseTab(QWidget):
                 key=f"sources:{id(self)}",
                 pool="read",
             )
+
+    def _scrolled(self) -> None:
+        view = self.view
+        last = view.rowAt(view.viewport().height() - 1)
+        self.model.set_visible_rows(view.rowAt(0), last if last >= 0 else self.model.rowCount() - 1)
 
     def _sources_failed(self, exc: BaseException) -> None:
         """The data-source filter stays usable (typed values); the table says why it's empty."""

@@ -96,23 +96,37 @@ def measure_startup(runs: int = 3) -> float:
     return statistics.median(times)
 
 
+_PAINT_FILTER: Any = None
+
+
+def paint_filter_class() -> Any:
+    """One event-filter class for every PaintWatch (a class per watch would leave Qt types
+    for the garbage collector in the middle of the measurements)."""
+    global _PAINT_FILTER
+    if _PAINT_FILTER is None:
+        from PySide6.QtCore import QEvent, QObject
+
+        class PaintFilter(QObject):
+            def __init__(self, watch: PaintWatch) -> None:
+                super().__init__()
+                self.watch = watch
+
+            def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt API
+                if event.type() == QEvent.Type.Paint:
+                    self.watch.last_paint = time.perf_counter()
+                return False
+
+        _PAINT_FILTER = PaintFilter
+    return _PAINT_FILTER
+
+
 class PaintWatch:
     """Records when a view's viewport last painted and when its model last changed."""
 
     def __init__(self, tab: Any) -> None:
-        from PySide6.QtCore import QEvent, QObject
-
         self.last_paint = 0.0
         self.last_change = time.perf_counter()
-        watch = self
-
-        class Filter(QObject):
-            def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt API
-                if event.type() == QEvent.Type.Paint:
-                    watch.last_paint = time.perf_counter()
-                return False
-
-        self.filter = Filter()
+        self.filter = paint_filter_class()(self)
         self.viewport = tab.view.viewport()
         self.viewport.installEventFilter(self.filter)
         self.model = tab.model
@@ -135,6 +149,7 @@ class PaintWatch:
         self.viewport.removeEventFilter(self.filter)
         for signal in self.signals:
             signal.disconnect(self._changed)
+        self.filter.watch = None  # no reference cycle left for the garbage collector
 
 
 class Gui:

@@ -322,3 +322,25 @@ def test_cancelled_export_leaves_no_complete_looking_file(
     assert "cancelled" in blocker.args[0]
     window.runner.wait(10_000)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_grid_delegate_paints_loaded_rows_like_qts_own(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """The lean delegate (one text look-up per cell, alignment from a table) draws exactly
+    the pixels Qt's own delegate draws from the model's roles."""
+    from PySide6.QtWidgets import QStyledItemDelegate
+
+    tab = window.browse_tabs["users"]
+    window.tabs.setCurrentWidget(tab)
+    tab.view.verticalScrollBar().setValue(3)  # an odd first row: alternate backgrounds shift
+    qtbot.waitUntil(lambda: tab.model.row_values(tab.view.rowAt(0)) is not None)
+    ours = tab.view.viewport().grab().toImage()
+    lean = tab.view.itemDelegate()
+    tab.view.setItemDelegate(QStyledItemDelegate(tab.view))
+    try:
+        qts = tab.view.viewport().grab().toImage()
+    finally:
+        tab.view.setItemDelegate(lean)
+    assert ours.size() == qts.size() and not ours.isNull()
+    assert ours == qts
+    # and it is a real page of rows, not an empty grid
+    assert tab.model.index(tab.view.rowAt(0), 2).data()
