@@ -13,11 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView
 from sql_oracle import independent_ids
 from sqlalchemy import text
 
 from conftest import GuiThreadGuard
 from desktop.db.view_state import ViewState
+from desktop.services.columns import BLOCK
 from desktop.services.database import Database
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
@@ -344,3 +346,19 @@ def test_the_grid_delegate_paints_loaded_rows_like_qts_own(qtbot, window: MainWi
     assert ours == qts
     # and it is a real page of rows, not an empty grid
     assert tab.model.index(tab.view.rowAt(0), 2).data()
+
+
+def test_rows_a_page_ahead_load_once_scrolling_pauses(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    tab = window.browse_tabs["users"]
+    window.tabs.setCurrentWidget(tab)
+    model, view = tab.model, tab.view
+    assert model.rowCount() > 3 * BLOCK
+    # Scroll so the last visible row sits just before the end of the first block.
+    visible = view.rowAt(view.viewport().height() - 1) - view.rowAt(0) + 1
+    view.scrollTo(model.index(BLOCK - 2, 0), QAbstractItemView.ScrollHint.PositionAtBottom)
+    assert view.rowAt(0) > BLOCK - visible - 2
+    assert model.row_values(BLOCK) is None  # the next block is not loaded yet
+    qtbot.waitUntil(lambda: model.row_values(BLOCK) is not None, timeout=5_000)
+    # and the block after it is not: only a page ahead is read
+    qtbot.wait(200)
+    assert model.row_values(2 * BLOCK) is None
