@@ -184,7 +184,6 @@ class Runner(QObject):
                 return
         if not ok and isinstance(payload, Cancelled) and pending.on_failure is None:
             return
-            del self._latest[pending.key]
         if ok:
             if pending.on_success is not None and _alive(pending.on_success):
                 pending.on_success(payload)
