@@ -60,8 +60,6 @@ def row_texts(spec: TableSpec, rows: Iterable[tuple[Any, ...] | None]) -> Texts:
     """Each row's display texts for the spec's visible columns (None for padding rows)."""
     plan = [(_FORMAT[c.kind], i) for i, c in enumerate(spec.columns) if c.visible]
     return tuple(
-        None
-        if row is None
-        else tuple(["" if row[i] is None else form(row[i]) for form, i in plan])
+        None if row is None else tuple(["" if row[i] is None else form(row[i]) for form, i in plan])
         for row in rows
     )
