@@ -63,7 +63,10 @@ class CellDelegate(QStyledItemDelegate):
         if text is not None:
             option.text = text
             return
-        option.text = PLACEHOLDER if col == 0 else ""
+        if col != 0:  # a row still loading shows "…" in its first cell only
+            option.text = ""
+            return
+        option.text = PLACEHOLDER
         palette = option.palette
         palette.setColor(QPalette.ColorRole.Text, palette.color(QPalette.ColorRole.PlaceholderText))
         option.palette = palette

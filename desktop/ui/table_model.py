@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = BLOCK
 MAX_BLOCKS = 60
 COUNT_DELAY_MS = 60  # after the first page, before the exact count of a filtered view
-PREFETCH_DELAY_MS = 30  # after scrolling stops or blocks arrive, before reading ahead
+PREFETCH_DELAY_MS = 30  # after scrolling pauses, before reading ahead
 PLACEHOLDER = "…"
 RowRole = Qt.ItemDataRole.UserRole + 1  # the whole row as a tuple (None while loading)
 SortRole = Qt.ItemDataRole.UserRole + 2  # the native value
@@ -105,7 +105,6 @@ class PagedTableModel(QAbstractTableModel):
         self._visible = (0, -1)  # the rows the view shows (first, last)
         self._prefetch_timer = QTimer(self)
         self._prefetch_timer.setSingleShot(True)
-        self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
         self._prefetch_timer.timeout.connect(self._prefetch)
         # Inline edits (see desktop/ui/inline_editing.py): the staged rows of this view by id.
         self._staging: StagedChanges | None = None
@@ -241,7 +240,7 @@ class PagedTableModel(QAbstractTableModel):
         """The view shows rows `first`..`last`: once scrolling pauses, the blocks a page
         beyond them load ahead of need, so the next scroll paints rows, not placeholders."""
         self._visible = (first, last)
-        self._prefetch_timer.start()
+        self._prefetch_timer.start(PREFETCH_DELAY_MS)
 
     def _prefetch(self) -> None:
         first, last = self._visible
@@ -308,7 +307,7 @@ class PagedTableModel(QAbstractTableModel):
             last = min(self._rows, first + BLOCK) - 1
             if first <= last:
                 self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
-        self._prefetch_timer.start()
+        self._prefetch_timer.start(0)  # once these rows have painted (timers come after)
 
     def _store(self, block: Block) -> None:
         self._blocks[block.index] = block
