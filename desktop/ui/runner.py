@@ -12,12 +12,13 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from shiboken6 import isValid
 
 from desktop.core.cancel import CancelToken, scope
@@ -87,6 +88,15 @@ class Runner(QObject):
         self._net_pool.setMaxThreadCount(4)
         self._relay = _Relay()
         self._relay.finished.connect(self._on_finished)
+        # Results are handed over from a zero-delay timer, one per event-loop pass, rather
+        # than straight from the event that brought them: a result arriving while the grid
+        # paints would otherwise be handled, and painted, before input or any timer had a
+        # turn (two paints back to back).
+        self._inbox: deque[tuple[int, bool, object]] = deque()
+        self._delivery = QTimer(self)
+        self._delivery.setSingleShot(True)
+        self._delivery.setInterval(0)
+        self._delivery.timeout.connect(self._deliver)
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
         self._latest: dict[str, int] = {}
@@ -173,6 +183,19 @@ class Runner(QObject):
 
     @Slot(object)
     def _on_finished(self, message: tuple[int, bool, object]) -> None:
+        self._inbox.append(message)
+        if not self._delivery.isActive():
+            self._delivery.start()
+
+    def _deliver(self) -> None:
+        if not self._inbox:
+            return
+        message = self._inbox.popleft()
+        if self._inbox:
+            self._delivery.start()  # the next one on the next pass
+        self._handle(message)
+
+    def _handle(self, message: tuple[int, bool, object]) -> None:
         task_id, ok, payload = message
         pending = self._pending.pop(task_id, None)
         self.busy_changed.emit(len(self._pending))
