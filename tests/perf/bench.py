@@ -82,18 +82,37 @@ def start_database(users: int, workdir: Path) -> tuple[Any, str, float]:
     return server, url, time.perf_counter() - started
 
 
-def measure_startup(runs: int = 3) -> float:
-    """Process start -> main window shown and the event loop running (`--smoke`, no demo)."""
-    times = []
+def measure_startup(runs: int = 3) -> tuple[float, float]:
+    """Process start -> main window painted (`--smoke`, no demo), median of `runs`.
+
+    `--smoke` prints the Unix time at which the window finished its first paint; the clock
+    starts just before the process is spawned. Also returns the median whole process time
+    (which adds the interpreter's teardown after the window is gone).
+    """
+    shown, whole = [], []
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TENANTRY_HOME": tempfile.mkdtemp()}
     for _ in range(runs):
+        launched = time.time()
         started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, str(ROOT / "main.py"), "--smoke"], env=env, check=True, timeout=60
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), "--smoke"],
+            env=env,
+            check=True,
+            timeout=60,
+            capture_output=True,
+            text=True,
         )
-        times.append(time.perf_counter() - started)
+        whole.append(time.perf_counter() - started)
+        painted = [
+            float(line.rsplit(" ", 1)[1])
+            for line in out.stdout.splitlines()
+            if line.startswith("tenantry --smoke: window painted at ")
+        ]
+        if not painted:
+            raise RuntimeError(f"--smoke did not report its first paint: {out.stdout!r}")
+        shown.append(painted[0] - launched)
     shutil.rmtree(env["TENANTRY_HOME"], ignore_errors=True)
-    return statistics.median(times)
+    return statistics.median(shown), statistics.median(whole)
 
 
 _PAINT_FILTER: Any = None
@@ -318,7 +337,9 @@ def run(users: int) -> dict[str, Any]:
     results: dict[str, Any] = {"users": users}
     try:
         print(f"seeded {users:,} users in {seed_s:.1f} s", file=sys.stderr)
-        results["startup_s"] = round(measure_startup(), 3)
+        shown_s, process_s = measure_startup()
+        results["startup_s"] = round(shown_s, 3)
+        results["startup_process_s"] = round(process_s, 3)
         u = make_url(url)
         raw = psycopg2.connect(host=u.host, port=u.port, user=u.username, dbname=u.database)
         raw.autocommit = True
