@@ -87,6 +87,11 @@ def test_json_that_is_not_a_key() -> None:
     info["type"] = "authorized_user"
     with pytest.raises(FirebaseSettingsError, match="'authorized_user' credential"):
         service_account_settings(info)
+    # An unknown type is not echoed: it is the file's own text (here, the private key).
+    info["type"] = "x" + info["private_key"]
+    with pytest.raises(FirebaseSettingsError, match="another credential") as caught:
+        service_account_settings(info)
+    assert info["private_key"] not in caught.value.message
 
 
 def test_damaged_private_key() -> None:

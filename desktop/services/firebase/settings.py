@@ -22,6 +22,16 @@ from desktop.core.redaction import remember
 DEFAULT_HTTP_TIMEOUT_S = 5.0
 
 #: Fields a Google service-account key file always has (`type` must be "service_account").
+#: Google credential types other than a service account, named when a file is one of them.
+OTHER_CREDENTIAL_TYPES = frozenset(
+    {
+        "authorized_user",
+        "external_account",
+        "external_account_authorized_user",
+        "impersonated_service_account",
+        "gdch_service_account",
+    }
+)
 SERVICE_ACCOUNT_FIELDS = (
     "type",
     "project_id",
@@ -129,8 +139,13 @@ def parse_service_account(value: str | bytes | Mapping[str, Any]) -> dict[str, A
             field="credentials",
         )
     if info["type"] != "service_account":
+        # Named only when it is a known credential type: the field is the file's own text
+        # and could hold anything, the private key included.
+        kind = info["type"]
+        what = f"a {kind!r} credential" if kind in OTHER_CREDENTIAL_TYPES else "another credential"
         raise FirebaseSettingsError(
-            f"This JSON is a {info['type']!r} credential, not a service-account key.",
+            f'This JSON is {what}, not a service-account key (its "type" is not'
+            ' "service_account").',
             field="credentials",
         )
     remember(*(str(info.get(key) or "") for key in ("private_key", "private_key_id")))
