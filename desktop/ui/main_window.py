@@ -13,7 +13,6 @@ from desktop import __version__
 from desktop.core.errors import KnownError
 from desktop.core.ui_state import UiStateStore
 from desktop.services.columns import TABLES
-from desktop.ui.about_dialog import AboutDialog
 from desktop.ui.connection_menu import ConnectionControls
 from desktop.ui.crash_dialog import CrashHandler
 from desktop.ui.edit_actions import EditActions
@@ -34,6 +33,7 @@ from desktop.ui.window_state import WindowMemory
 if TYPE_CHECKING:
     from desktop.services.connect import Connector
     from desktop.services.database import Database
+    from desktop.ui.about_dialog import AboutDialog
     from desktop.ui.migrations_panel import MigrationsPanel
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ WARM_UP_FIRST = (
     "desktop.ui.forms.plugin_form",
     "desktop.ui.forms.organization_form",
     "desktop.ui.forms.bulk_dialog",
+    "desktop.ui.about_dialog",
 )
 WARM_UP_LATER = ("desktop.ui.migrations_panel",)
 
@@ -212,6 +213,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(1500, self, lambda: warm_up(self.runner, *WARM_UP_LATER))
 
     def show_about(self) -> AboutDialog:
+        from desktop.ui.about_dialog import AboutDialog  # on demand: off start-up
+
         dialog = AboutDialog(self.runner, self.database, self)
         dialog.show()
         return dialog

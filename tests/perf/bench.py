@@ -180,6 +180,8 @@ class Gui:
 
         from desktop.services.columns import TABLES
         from desktop.services.database import open_database
+        from desktop.ui.lazy_tab import warm_up
+        from desktop.ui.main_window import WARM_UP_FIRST
         from desktop.ui.runner import Runner
         from desktop.ui.table_model import PagedTableModel
         from desktop.ui.table_view import BrowseTab
@@ -194,9 +196,12 @@ class Gui:
         self.tenants = TenantView(self.runner)
         self.tenants.resize(1280, 800)
         self.tenants.show()
-        # The windows are on screen (and painted once) before the database is connected.
+        # The windows are on screen (and painted once) before the database is connected,
+        # and the query layer is imported in the background, as the main window does once
+        # it shows (MainWindow.WARM_UP_FIRST).
+        warm_up(self.runner, *WARM_UP_FIRST)
         deadline = time.perf_counter() + 0.5
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline or self.runner.in_flight():
             self.app.processEvents()
         self.max_gap = 0.0
         self.phase = "start"
