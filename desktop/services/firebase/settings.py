@@ -21,7 +21,6 @@ from desktop.core.redaction import remember
 
 DEFAULT_HTTP_TIMEOUT_S = 5.0
 
-#: Fields a Google service-account key file always has (`type` must be "service_account").
 #: Google credential types other than a service account, named when a file is one of them.
 OTHER_CREDENTIAL_TYPES = frozenset(
     {
@@ -32,6 +31,7 @@ OTHER_CREDENTIAL_TYPES = frozenset(
         "gdch_service_account",
     }
 )
+#: Fields a Google service-account key file always has (`type` must be "service_account").
 SERVICE_ACCOUNT_FIELDS = (
     "type",
     "project_id",
