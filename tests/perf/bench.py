@@ -56,6 +56,22 @@ TARGETS = {
 FREQUENT_TERMS = ["maria", "garcia", "chen", "haddad", "sofia"]
 
 
+def cpu_loop_ms(runs: int = 200) -> float:
+    """Median time of a fixed pure-Python loop: how fast this machine runs right now.
+
+    Shared machines change speed (the same loop took 1.1 ms and 1.65 ms on the same day);
+    figures from two runs compare only when this one is close.
+    """
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        total = 0
+        for i in range(20_000):
+            total += i * i
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -339,7 +355,7 @@ def run(users: int) -> dict[str, Any]:
 
     workdir = Path(tempfile.mkdtemp(prefix="tbench-"))
     server, url, seed_s = start_database(users, workdir)
-    results: dict[str, Any] = {"users": users}
+    results: dict[str, Any] = {"users": users, "cpu_loop_ms": round(cpu_loop_ms(), 2)}
     try:
         print(f"seeded {users:,} users in {seed_s:.1f} s", file=sys.stderr)
         shown_s, process_s = measure_startup()
@@ -462,6 +478,7 @@ def run(users: int) -> dict[str, Any]:
 
 def table(results: dict[str, Any]) -> str:
     lines = [f"{'figure':<22} {'value':>12}  target", "-" * 48]
+    lines.append(f"{'cpu_loop_ms':<22} {results['cpu_loop_ms']:>12}  (machine speed now)")
     for key in KEYS:
         if key == "search_terms":
             continue
