@@ -103,6 +103,7 @@ class PagedTableModel(QAbstractTableModel):
         self._flush_timer.setInterval(0)
         self._flush_timer.timeout.connect(self._flush)
         self._visible = (0, -1)  # the rows the view shows (first, last)
+        self._read_ahead: set[int] = set()  # blocks asked for ahead of need, not yet stored
         self._prefetch_timer = QTimer(self)
         self._prefetch_timer.setSingleShot(True)
         self._prefetch_timer.timeout.connect(self._prefetch)
@@ -253,8 +254,16 @@ class PagedTableModel(QAbstractTableModel):
             return  # the visible rows are still loading: their paint asks for them first
         page = last - first + 1
         for row in (first - page, last + page):
-            if 0 <= row < self._rows and row // BLOCK not in self._blocks:
-                self._want(row // BLOCK)
+            block = row // BLOCK
+            # Each block once until it is stored: a load that stores nothing (the view's
+            # end came earlier than estimated) must not be asked for again and again.
+            if (
+                0 <= row < self._rows
+                and block not in self._blocks
+                and block not in self._read_ahead
+            ):
+                self._read_ahead.add(block)
+                self._want(block)
 
     def _flush(self) -> None:
         wanted = sorted(b for b in self._missing if b not in self._blocks)
@@ -262,6 +271,7 @@ class PagedTableModel(QAbstractTableModel):
         if not wanted or self._database is None or self._opening:
             return
         abandoned = self._inflight - set(wanted)
+        self._read_ahead -= abandoned  # superseded before it ran: may be read ahead again
         self._inflight = set(wanted)
         anchors = {i: (b.first_key, b.last_key) for i, b in self._blocks.items()}
         generation = self._generation
@@ -299,6 +309,7 @@ class PagedTableModel(QAbstractTableModel):
             if block.index * BLOCK < self._rows:
                 self._store(block)
                 fresh.add(block.index)
+        self._read_ahead -= fresh
         while len(self._blocks) > self._max_blocks:
             self._blocks.popitem(last=False)
         last_column = self.columnCount() - 1
@@ -315,6 +326,7 @@ class PagedTableModel(QAbstractTableModel):
 
     def _clear_blocks(self) -> None:
         self._blocks.clear()
+        self._read_ahead.clear()
 
     def _resize(self, rows: int) -> None:
         if rows < self._rows:

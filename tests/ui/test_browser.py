@@ -362,3 +362,27 @@ def test_rows_a_page_ahead_load_once_scrolling_pauses(qtbot, window: MainWindow)
     # and the block after it is not: only a page ahead is read
     qtbot.wait(200)
     assert model.row_values(2 * BLOCK) is None
+
+
+def test_a_read_ahead_that_finds_nothing_is_not_asked_for_again(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A block read ahead whose load stores nothing (the view ended earlier than its
+    estimate) is not asked for again on every pass: no loop of queries."""
+    from desktop.services import windows
+
+    tab = window.browse_tabs["users"]
+    window.tabs.setCurrentWidget(tab)
+    model, view = tab.model, tab.view
+    asked: list[list[int]] = []
+
+    def finds_nothing(engine, state, wanted, *args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(list(wanted))
+        return windows.Loaded()
+
+    monkeypatch.setattr(windows, "load_blocks", finds_nothing)
+    view.scrollTo(model.index(BLOCK - 2, 0), QAbstractItemView.ScrollHint.PositionAtBottom)
+    qtbot.waitUntil(lambda: len(asked) >= 1, timeout=5_000)
+    qtbot.wait(500)  # many event-loop passes and prefetch timers
+    assert asked == [[1]]
+    assert model.row_values(BLOCK) is None
