@@ -94,8 +94,14 @@ def start_database(users: int, workdir: Path) -> tuple[Any, str, float]:
     migrate.upgrade_to_head(engine)
     with engine.begin() as connection:
         seed.seed(connection, seed.SeedSize(users, max(users // 100, 1), max(users // 10, 1)))
+    seed_s = time.perf_counter() - started
+    # Let the server settle, as a production database is: otherwise autovacuum and the
+    # checkpoint after a million fresh rows compete with the measurements for the 2 cores.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql('VACUUM (ANALYZE) organization, "user", plugin')
+        connection.exec_driver_sql("CHECKPOINT")
     engine.dispose()
-    return server, url, time.perf_counter() - started
+    return server, url, seed_s
 
 
 def measure_startup(runs: int = 3) -> tuple[float, float]:
@@ -354,11 +360,12 @@ def run(users: int) -> dict[str, Any]:
     from desktop.services import export
 
     workdir = Path(tempfile.mkdtemp(prefix="tbench-"))
+    # Start-up first: `--smoke` needs no database, and nothing else is running yet.
+    shown_s, process_s = measure_startup(5)
     server, url, seed_s = start_database(users, workdir)
     results: dict[str, Any] = {"users": users, "cpu_loop_ms": round(cpu_loop_ms(), 2)}
     try:
         print(f"seeded {users:,} users in {seed_s:.1f} s", file=sys.stderr)
-        shown_s, process_s = measure_startup()
         results["startup_s"] = round(shown_s, 3)
         results["startup_process_s"] = round(process_s, 3)
         u = make_url(url)
