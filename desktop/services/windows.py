@@ -191,16 +191,25 @@ class Opened:
     first: Block | None
     total: Total
     needs_count: bool
+    #: `total` is a stand-in (one row more than the block): the caller runs the planner's
+    #: estimate (`estimated_total`) beside this call rather than after it.
+    needs_estimate: bool = False
 
 
-def open_view(engine: Engine, state: ViewState) -> Opened:
+def open_view(engine: Engine, state: ViewState, *, estimate: bool = True) -> Opened:
     """The first block and an instant total: exact when the view fits in one block, the
-    table estimate when unfiltered, else the planner's estimate (then count it)."""
+    table estimate when unfiltered, else the planner's estimate (then count it).
+
+    With `estimate=False`, a filtered view larger than a block gets a stand-in total and
+    `needs_estimate`: its first rows are not kept waiting for the planner.
+    """
     win = fetch_window(engine, state, limit=BLOCK)
     rows: list[Row] = list(win.rows)
     first = make_block(state, 0, rows, win.first_key, win.last_key) if rows else None
     if not win.more:
         return Opened(first, Total(len(win.rows)), needs_count=False)
-    estimate = estimated_total(engine, state)
-    total = Total(max(estimate.value, BLOCK + 1), "about")
+    if not estimate and state.is_filtered:
+        return Opened(first, Total(BLOCK + 1, "about"), needs_count=True, needs_estimate=True)
+    estimate_total = estimated_total(engine, state)
+    total = Total(max(estimate_total.value, BLOCK + 1), "about")
     return Opened(first, total, needs_count=state.is_filtered)

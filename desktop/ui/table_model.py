@@ -8,6 +8,7 @@ is bounded however far one scrolls.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from desktop.services.database import Database
     from desktop.services.windows import Block, Loaded
 
+log = logging.getLogger(__name__)
+
 PAGE_SIZE = BLOCK
 MAX_BLOCKS = 60
 COUNT_DELAY_MS = 60  # after the first page, before the exact count of a filtered view
@@ -57,6 +60,10 @@ _GRAY = QColor(Qt.GlobalColor.gray)
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _CELL = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
 _EDITABLE_CELL = _CELL | Qt.ItemFlag.ItemIsEditable
+
+
+def _estimate_failed(exc: BaseException) -> None:
+    log.debug("planner estimate failed: %s", exc)
 
 
 class PagedTableModel(QAbstractTableModel):
@@ -96,6 +103,10 @@ class PagedTableModel(QAbstractTableModel):
         self._missing: set[int] = set()
         self._inflight: set[int] = set()
         self._generation = 0
+        # A filtered view's planner estimate runs beside its first page (not after it): it
+        # waits here if it comes first, or replaces the stand-in total if it comes second.
+        self._estimate: Total | None = None
+        self._provisional = False  # the total shown is the stand-in, awaiting the estimate
         self._opening = False
         self._failed = False  # the last load failed: asking for the same state retries it
         self._flush_timer = QTimer(self)
@@ -166,18 +177,31 @@ class PagedTableModel(QAbstractTableModel):
         self._quantiles = None
         self._missing.clear()
         self._inflight.clear()
+        self._estimate = None
+        self._provisional = False
         self._runner.cancel(self._key("blocks"))
         self._runner.cancel(self._key("count"))
+        self._runner.cancel(self._key("estimate"))
         generation = self._generation
-        from desktop.services import windows  # deferred: off the start-up path
+        # deferred: off the start-up path
+        from desktop.services import browse, windows
 
+        engine, filtered = self._database.engine, self._state.is_filtered
         self._runner.submit(
-            partial(windows.open_view, self._database.engine, self._state),
+            partial(windows.open_view, engine, self._state, estimate=not filtered),
             on_success=partial(self._on_open, generation),
             on_failure=partial(self._on_failure, generation),
             key=self._key("open"),
             pool="read",
         )
+        if filtered:  # on the read pool's other thread, at the same time
+            self._runner.submit(
+                partial(browse.estimated_total, engine, self._state),
+                on_success=partial(self._on_estimate, generation),
+                on_failure=_estimate_failed,  # the first page's own load reports faults
+                key=self._key("estimate"),
+                pool="read",
+            )
         self.loading_started.emit()
 
     def _on_open(self, generation: int, opened: windows.Opened) -> None:
@@ -185,10 +209,13 @@ class PagedTableModel(QAbstractTableModel):
             return
         self._opening = False
         self._failed = False
+        total, self._provisional = opened.total, opened.needs_estimate
+        if opened.needs_estimate and self._estimate is not None:
+            total, self._provisional = self._estimate, False
         self.beginResetModel()
         self._clear_blocks()
-        self._total = opened.total
-        self._rows = opened.total.value
+        self._total = total
+        self._rows = total.value
         if opened.first is not None:
             self._store(opened.first)
         self.endResetModel()
@@ -212,9 +239,24 @@ class PagedTableModel(QAbstractTableModel):
             pool="read",
         )
 
+    def _on_estimate(self, generation: int, total: Total) -> None:
+        if generation != self._generation:
+            return
+        estimate = Total(max(total.value, BLOCK + 1), "about")
+        if self._opening:
+            self._estimate = estimate  # the first page takes it
+            return
+        if not self._provisional:
+            return  # the view fits in one block, or its count came first
+        self._provisional = False
+        self._total = estimate
+        self._resize(estimate.value)
+        self.total_changed.emit()
+
     def _on_count(self, generation: int, total: Total) -> None:
         if generation != self._generation:
             return
+        self._provisional = False
         self._total = total
         self._resize(total.value)
         self.total_changed.emit()

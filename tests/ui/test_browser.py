@@ -386,3 +386,20 @@ def test_a_read_ahead_that_finds_nothing_is_not_asked_for_again(
     qtbot.wait(500)  # many event-loop passes and prefetch timers
     assert asked == [[1]]
     assert model.row_values(BLOCK) is None
+
+
+def test_a_filtered_views_estimate_arrives_beside_its_first_page(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The planner's estimate runs beside the first page, not after it; whichever comes
+    first, the view ends up with the estimate until the exact count (held back here)."""
+    from desktop.ui import table_model
+
+    monkeypatch.setattr(table_model, "COUNT_DELAY_MS", 60_000)
+    model = window.models["users"]
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
+        model.set_state(ViewState("users", search="a"))  # most users: more than a block
+    qtbot.waitUntil(lambda: model.total.value > BLOCK + 1, timeout=5_000)
+    assert model.total.kind == "about"
+    assert model.rowCount() == model.total.value
+    assert model.row_values(0) is not None
