@@ -115,8 +115,9 @@ class Runner(QObject):
     ) -> int:
         """Run `fn()` in the background; call `on_success(result)` or `on_failure(exc)`.
 
-        `pool`: "db" (one thread: writes and order-sensitive work), "read" (read-only
-        queries that may overlap) or "net" (network, keyring, imports, cancels).
+        `pool`: "db" (one thread: writes and order-sensitive work), "read" (the browse
+        views' block loads, which may overlap) or "net" (network, keyring, imports,
+        cancels, and short reads beside a view's first page: summaries, estimates).
         """
         if self._closed:
             raise RuntimeError("the runner has been shut down")

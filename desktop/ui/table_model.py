@@ -194,13 +194,16 @@ class PagedTableModel(QAbstractTableModel):
             key=self._key("open"),
             pool="read",
         )
-        if filtered:  # on the read pool's other thread, at the same time
+        if filtered:
+            # At the same time, on the pool for short side jobs (as an organization's
+            # summary is): on the read pool it would hold back the other view's first page
+            # when an organization's users and plugins open together.
             self._runner.submit(
                 partial(browse.estimated_total, engine, self._state),
                 on_success=partial(self._on_estimate, generation),
                 on_failure=_estimate_failed,  # the first page's own load reports faults
                 key=self._key("estimate"),
-                pool="read",
+                pool="net",
             )
         self.loading_started.emit()
 
