@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -25,18 +24,6 @@ from desktop.services.migrations import Action
 from desktop.services.writes import actor_for
 from desktop.ui.accessibility import interactive_widgets, name_from_labels, problems, spoken_name
 from desktop.ui.main_window import MainWindow
-from desktop.ui.runner import Runner
-
-
-@pytest.fixture
-def window(qtbot, runner: Runner, database: Database, gui_guard: GuiThreadGuard) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow(runner)
-    qtbot.addWidget(win)
-    win.resize(1300, 800)
-    win.show()
-    with qtbot.waitSignal(win.first_pages_loaded, timeout=20_000):
-        win.set_database(database)
-    return win
 
 
 def test_the_checker_sees_gaps_and_names_only_from_visible_text(qapp: Any) -> None:

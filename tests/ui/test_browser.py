@@ -22,19 +22,7 @@ from desktop.db.view_state import ViewState
 from desktop.services.columns import BLOCK
 from desktop.services.database import Database
 from desktop.ui.main_window import MainWindow
-from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel, RowRole
-
-
-@pytest.fixture
-def window(qtbot, runner: Runner, database: Database, gui_guard: GuiThreadGuard) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow(runner)
-    qtbot.addWidget(win)
-    win.resize(1300, 800)
-    win.show()
-    with qtbot.waitSignal(win.first_pages_loaded, timeout=20_000):
-        win.set_database(database)
-    return win
 
 
 def secrets(database: Database, guard: GuiThreadGuard) -> list[str]:

@@ -13,14 +13,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from gui_thread_guard import GuiThreadGuard, guarding
+from sqlalchemy import create_engine, text
 
 from desktop.db import migrate, seed
 from desktop.db.embedded import EmbeddedPostgres
@@ -161,38 +160,10 @@ def heartbeat(qapp: object) -> Iterator[Heartbeat]:
     beat.stop()
 
 
-class SqlGuard:
-    """Fails any SQL statement the app runs on the GUI (main) thread while installed."""
-
-    def __init__(self) -> None:
-        self.violations: list[str] = []
-        self._allowed = 0
-
-    def _check(self, conn: object, cursor: object, statement: str, *args: object) -> None:
-        if self._allowed or threading.current_thread() is not threading.main_thread():
-            return
-        self.violations.append(statement)
-        raise AssertionError(f"database call on the GUI thread: {statement[:200]}")
-
-    @contextmanager
-    def allow(self) -> Iterator[None]:
-        """For the test's own checks against the database (never the app's code)."""
-        self._allowed += 1
-        try:
-            yield
-        finally:
-            self._allowed -= 1
-
-
 @pytest.fixture
-def sql_guard() -> Iterator[SqlGuard]:
-    guard = SqlGuard()
-    event.listen(Engine, "before_cursor_execute", guard._check)
-    try:
+def sql_guard() -> Iterator[GuiThreadGuard]:
+    with guarding() as guard:
         yield guard
-    finally:
-        event.remove(Engine, "before_cursor_execute", guard._check)
-    assert not guard.violations, f"database calls on the GUI thread: {guard.violations}"
 
 
 # -- counting what is left behind ---------------------------------------------------------------

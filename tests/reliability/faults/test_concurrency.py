@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from gui_thread_guard import GuiThreadGuard
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 from sql_oracle import independent_ids
@@ -23,7 +24,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import RowRole
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat, SqlGuard, backends, os_threads
+from .conftest import MAX_GUI_GAP_S, Heartbeat, backends, os_threads
 
 ROWS = 20
 
@@ -198,7 +199,7 @@ def test_fifty_rapid_searches_show_the_last_and_leave_nothing_behind(  # type: i
     runner: Runner,
     seeded_url: str,
     database: Database,
-    sql_guard: SqlGuard,
+    sql_guard: GuiThreadGuard,
     heartbeat: Heartbeat,
 ) -> None:
     name = make_url(seeded_url).database

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from gui_thread_guard import GuiThreadGuard
 from PySide6.QtCore import Qt
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -18,7 +19,7 @@ from desktop.services.database import Database, open_database
 from desktop.ui.migrations_panel import MigrationsPanel
 from desktop.ui.runner import Runner
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat, PrivateServer, SqlGuard, shot, wait_thread
+from .conftest import MAX_GUI_GAP_S, Heartbeat, PrivateServer, shot, wait_thread
 
 HERE = Path(__file__).resolve().parent
 BASE = "0001"
@@ -70,7 +71,7 @@ def test_server_restart_during_a_migration(  # type: ignore[no-untyped-def]
     private_server: PrivateServer,
     base_db: Database,
     slow_scripts: Path,
-    sql_guard: SqlGuard,
+    sql_guard: GuiThreadGuard,
     heartbeat: Heartbeat,
 ) -> None:
     panel = MigrationsPanel(runner, scripts=slow_scripts)
@@ -156,7 +157,7 @@ def test_session_terminated_before_the_first_step(  # type: ignore[no-untyped-de
     empty_url: str,
     shared_base_db: Database,
     slow_scripts: Path,
-    sql_guard: SqlGuard,
+    sql_guard: GuiThreadGuard,
     heartbeat: Heartbeat,
 ) -> None:
     """Lost outside a revision script (here: reading alembic_version): still a clear failure."""

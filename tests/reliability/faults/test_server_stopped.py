@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from gui_thread_guard import GuiThreadGuard
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from sqlalchemy import text
@@ -17,7 +18,7 @@ from desktop.ui.forms.user_form import UserForm
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat, PrivateServer, SqlGuard, shot, wait_thread
+from .conftest import MAX_GUI_GAP_S, Heartbeat, PrivateServer, shot, wait_thread
 
 TYPED = "Typed While The Server Was Down"
 
@@ -34,7 +35,7 @@ def test_server_stopped_while_browsing_then_started(  # type: ignore[no-untyped-
     runner: Runner,
     private_server: PrivateServer,
     database: Database,
-    sql_guard: SqlGuard,
+    sql_guard: GuiThreadGuard,
     heartbeat: Heartbeat,
 ) -> None:
     window = MainWindow(runner)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gui_thread_guard import GuiThreadGuard
 from PySide6.QtCore import Qt
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -20,7 +21,7 @@ from desktop.ui.connection_dialog import ConnectionDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat, SqlGuard, shot
+from .conftest import MAX_GUI_GAP_S, Heartbeat, shot
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_silent_host_times_out_within_the_connect_timeout_then_a_retry_works(  #
     seeded_url: str,
     silent_host: int,
     heartbeat: Heartbeat,
-    sql_guard: SqlGuard,
+    sql_guard: GuiThreadGuard,
     timeout_s: int,
 ) -> None:
     connector = Connector(ProfileStore(), SecretStore(), SessionPasswords())
@@ -133,7 +134,7 @@ def test_statement_timeout_is_a_clear_message_then_a_retry_works(  # type: ignor
     seeded_url: str,
     limited: Database,
     heartbeat: Heartbeat,
-    sql_guard: SqlGuard,
+    sql_guard: GuiThreadGuard,
 ) -> None:
     window = MainWindow(runner)
     qtbot.addWidget(window)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from gui_thread_guard import GuiThreadGuard
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from sqlalchemy import create_engine, text
@@ -20,7 +21,7 @@ from desktop.ui.forms.context import EditContext
 from desktop.ui.forms.user_form import UserForm
 from desktop.ui.runner import Runner
 
-from .conftest import MAX_GUI_GAP_S, Heartbeat, SqlGuard, shot
+from .conftest import MAX_GUI_GAP_S, Heartbeat, shot
 
 TYPED = "Saved After The Backend Died"
 
@@ -46,7 +47,7 @@ def test_backend_terminated_mid_save(  # type: ignore[no-untyped-def]
     runner: Runner,
     seeded_url: str,
     database: Database,
-    sql_guard: SqlGuard,
+    sql_guard: GuiThreadGuard,
     heartbeat: Heartbeat,
 ) -> None:
     name_of_db = make_url(seeded_url).database
@@ -127,7 +128,7 @@ def test_save_blocked_by_a_lock_hits_the_statement_timeout(  # type: ignore[no-u
     runner: Runner,
     pg_server: EmbeddedPostgres,
     seeded_url: str,
-    sql_guard: SqlGuard,
+    sql_guard: GuiThreadGuard,
     heartbeat: Heartbeat,
 ) -> None:
     name_of_db = make_url(seeded_url).database
