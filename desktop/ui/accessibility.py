@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QMenuBar,
     QPlainTextEdit,
     QSlider,
-    QTabBar,
     QTabWidget,
     QTextEdit,
     QWidget,
 )
+
+from desktop.ui.tab_order import COMPOUND
 
 INTERACTIVE = (
     QAbstractButton,
@@ -42,10 +43,6 @@ INTERACTIVE = (
     QSlider,
     QMenuBar,
 )
-#: Parts Qt builds inside a compound widget (a combo's list, a spin box's editor, a line
-#: edit's clear button, a tab bar's scroll arrows, a table's corner button or cell
-#: editor): the compound widget carries the name.
-COMPOUND = (QComboBox, QAbstractSpinBox, QLineEdit, QTabBar, QHeaderView, QAbstractItemView)
 
 
 def is_internal(widget: QWidget) -> bool:

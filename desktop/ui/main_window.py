@@ -14,7 +14,7 @@ from desktop.core.errors import KnownError
 from desktop.core.ui_state import UiStateStore
 from desktop.services.columns import TABLES
 from desktop.ui.connection_menu import ConnectionControls
-from desktop.ui.crash_dialog import CrashHandler
+from desktop.ui.crash_handler import CrashHandler
 from desktop.ui.edit_actions import EditActions
 from desktop.ui.environment import style_for
 from desktop.ui.firebase_dock import FirebaseDock
@@ -53,7 +53,7 @@ WARM_UP_FIRST = (
     "desktop.ui.forms.bulk_dialog",
     "desktop.ui.about_dialog",
 )
-WARM_UP_LATER = ("desktop.ui.migrations_panel",)
+WARM_UP_LATER = ("desktop.ui.migrations_panel", "desktop.ui.crash_dialog")
 
 
 def _migrations_panel(runner: Runner, parent: QWidget) -> MigrationsPanel:

@@ -10,9 +10,20 @@ each row left to right. `free_tab_key` stops tables from keeping Tab to walk the
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractItemView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QHeaderView,
+    QLineEdit,
+    QTabBar,
+    QWidget,
+)
 
-from desktop.ui.accessibility import COMPOUND
+#: Parts Qt builds inside a compound widget (a combo's list, a spin box's editor, a line
+#: edit's clear button, a tab bar's scroll arrows, a table's corner button or cell
+#: editor): the compound widget carries the name.
+COMPOUND = (QComboBox, QAbstractSpinBox, QLineEdit, QTabBar, QHeaderView, QAbstractItemView)
 
 
 def focusable(root: QWidget) -> list[QWidget]:

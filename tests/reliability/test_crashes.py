@@ -21,7 +21,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton
 
 from desktop.core import crash, logs, redaction
-from desktop.ui.crash_dialog import CrashDialog, CrashHandler
+from desktop.ui.crash_dialog import CrashDialog
+from desktop.ui.crash_handler import CrashHandler
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 
