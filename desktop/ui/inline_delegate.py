@@ -6,7 +6,13 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QPalette
-from PySide6.QtWidgets import QComboBox, QLineEdit, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QLineEdit,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from desktop.db.user_status import UserStatus
 from desktop.services.columns import Kind
@@ -28,14 +34,16 @@ def _dark(palette: QPalette) -> bool:
 class InlineDelegate(CellDelegate):
     """The grid's delegate when inline editing is on (see desktop/ui/inline_editing.py)."""
 
-    def __init__(self, model: PagedTableModel) -> None:
-        super().__init__(model)
+    def __init__(self, model: PagedTableModel, view: QAbstractItemView) -> None:
+        super().__init__(model, view)
         self._grid = model
 
     def initStyleOption(  # noqa: N802 - Qt API
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         super().initStyleOption(option, index)
+        if not self._grid.has_staged:  # the usual case: nothing more to look up per cell
+            return
         changed, problem = self._grid.staged_cell(index.row(), index.column())
         if not changed:
             return

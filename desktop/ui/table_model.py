@@ -534,6 +534,11 @@ class PagedTableModel(QAbstractTableModel):
         values = self.row_values(row) if self._staged else None
         return self._staged.get(values[0]) if values is not None else None
 
+    @property
+    def has_staged(self) -> bool:
+        """Some row of this view holds changes not saved yet."""
+        return bool(self._staged)
+
     def staged_cell(self, row: int, col: int) -> tuple[bool, str | None]:
         """(changed and not saved, its problem) of one cell, for the delegate."""
         if not self._staged or col not in self._editable:

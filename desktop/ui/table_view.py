@@ -81,7 +81,7 @@ class BrowseTab(QWidget):
         self.view.setObjectName(f"{name}Table")
         self.view.setAccessibleName(f"{model.spec.title} table")
         self.view.setModel(model)
-        self.view.setItemDelegate(CellDelegate(model))
+        self.view.setItemDelegate(CellDelegate(model, self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)

@@ -216,6 +216,7 @@ class Gui:
 
         from desktop.services.columns import TABLES
         from desktop.services.database import open_database
+        from desktop.ui.inline_delegate import InlineDelegate
         from desktop.ui.lazy_tab import warm_up
         from desktop.ui.main_window import WARM_UP_FIRST
         from desktop.ui.runner import Runner
@@ -232,6 +233,17 @@ class Gui:
         self.tenants = TenantView(self.runner)
         self.tenants.resize(1280, 800)
         self.tenants.show()
+        # The main window's grids paint through the inline-editing delegate (with nothing
+        # staged): so do these.
+        for tab in (
+            self.users,
+            self.tenants.organizations,
+            self.tenants.users,
+            self.tenants.plugins,
+        ):
+            previous = tab.view.itemDelegate()
+            tab.view.setItemDelegate(InlineDelegate(tab.model, tab.view))
+            previous.deleteLater()
         # The windows are on screen (and painted once) before the database is connected,
         # and the query layer is imported in the background, as the main window does once
         # it shows (MainWindow.WARM_UP_FIRST).

@@ -316,8 +316,18 @@ def test_cancelled_export_leaves_no_complete_looking_file(
 
 def test_the_grid_delegate_paints_loaded_rows_like_qts_own(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """The lean delegate (one text look-up per cell, alignment from a table) draws exactly
-    the pixels Qt's own delegate draws from the model's roles."""
+    the pixels Qt's own delegate draws from the model's roles, given the same font (the
+    shaping-free one for text that needs no shaping; see the next test)."""
+    from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QStyledItemDelegate
+
+    class QtsWithTheSameFont(QStyledItemDelegate):
+        def initStyleOption(self, option, index):  # type: ignore[no-untyped-def]  # noqa: N802
+            super().initStyleOption(option, index)
+            if option.text and max(option.text) < "\u0300":
+                font = option.font
+                font.setStyleStrategy(QFont.StyleStrategy.PreferNoShaping)
+                option.font = font
 
     tab = window.browse_tabs["users"]
     window.tabs.setCurrentWidget(tab)
@@ -325,7 +335,7 @@ def test_the_grid_delegate_paints_loaded_rows_like_qts_own(qtbot, window: MainWi
     qtbot.waitUntil(lambda: tab.model.row_values(tab.view.rowAt(0)) is not None)
     ours = tab.view.viewport().grab().toImage()
     lean = tab.view.itemDelegate()
-    tab.view.setItemDelegate(QStyledItemDelegate(tab.view))
+    tab.view.setItemDelegate(QtsWithTheSameFont(tab.view))
     try:
         qts = tab.view.viewport().grab().toImage()
     finally:
@@ -334,6 +344,44 @@ def test_the_grid_delegate_paints_loaded_rows_like_qts_own(qtbot, window: MainWi
     assert ours == qts
     # and it is a real page of rows, not an empty grid
     assert tab.model.index(tab.view.rowAt(0), 2).data()
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        ("ada.lovelace@example.com", False),
+        ("Zoë Müller-Ångström", False),  # Latin letters: one glyph each, no shaping
+        ("محمد عبد الله", True),  # Arabic letters join: shaped
+        ("नमस्ते", True),  # Devanagari clusters: shaped
+        ("Zoe\u0301", True),  # a combining accent: shaped
+    ],
+)
+def test_text_that_needs_shaping_keeps_the_shaping_font(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, text: str, shaped: bool
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    tab = window.browse_tabs["users"]
+    delegate = tab.view.itemDelegate()
+    monkeypatch.setattr(tab.model, "cell_text", lambda row, col: text)
+
+    def font_for_cell() -> QFont:
+        option = QStyleOptionViewItem()
+        option.font = tab.view.font()
+        delegate.initStyleOption(option, tab.model.index(0, 1))
+        assert option.text == text
+        return QFont(option.font)  # a copy: the option and its font end with this call
+
+    font = font_for_cell()
+    no_shaping = bool(font.styleStrategy() & QFont.StyleStrategy.PreferNoShaping)
+    assert no_shaping is not shaped
+    assert font.family() == tab.view.font().family()
+    # The shaping-free font follows the view's font when it changes.
+    bigger = QFont(tab.view.font())
+    bigger.setPointSizeF(bigger.pointSizeF() + 3)
+    tab.view.setFont(bigger)
+    assert font_for_cell().pointSizeF() == bigger.pointSizeF()
 
 
 def test_rows_a_page_ahead_load_once_scrolling_pauses(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
