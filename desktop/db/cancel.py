@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
+import psycopg2
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from desktop.core import cancel
+
+log = logging.getLogger(__name__)
+
+
+def server_cancel(dbapi: Any) -> Callable[[], None]:
+    """What stops the query running on psycopg2 connection `dbapi` (`connection.cancel()`).
+
+    The cancel request goes out from another thread, so by then the query may be over and
+    its connection closed (the pool closes an overflow connection when it comes back):
+    that is not an error, there is nothing left to cancel.
+    """
+
+    def cancel_running() -> None:
+        try:
+            dbapi.cancel()
+        except psycopg2.InterfaceError:  # closed since: its query ended with it
+            log.debug("cancel: the connection was already closed")
+
+    return cancel_running
 
 
 def _before(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
@@ -17,7 +39,7 @@ def _before(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
     dbapi = conn.connection.dbapi_connection
     if dbapi is None:
         return
-    token.attach(dbapi.cancel)
+    token.attach(server_cancel(dbapi))
 
 
 def _after(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:

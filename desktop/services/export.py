@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from desktop.core import cancel
 from desktop.core.errors import Cancelled, KnownError
+from desktop.db import cancel as db_cancel
 from desktop.db import queries
 from desktop.db.view_state import ViewState
 from desktop.services.browse import cancellable
@@ -112,7 +113,7 @@ def export_view(
             token = cancel.current()
             cursor = dbapi.cursor()
             if token is not None:
-                token.attach(dbapi.cancel)
+                token.attach(db_cancel.server_cancel(dbapi))
             try:
                 cursor.execute("SET TIME ZONE 'UTC'")
                 cursor.copy_expert(sql, sink, size=1 << 16)

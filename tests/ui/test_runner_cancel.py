@@ -74,3 +74,32 @@ def test_cancel_task_reports_how_it_ended(qtbot, runner: Runner) -> None:  # typ
     qtbot.waitUntil(lambda: len(outcome) == 2, timeout=5_000)
     assert outcome[0] is None and isinstance(outcome[1], Cancelled)
     assert task != second
+
+
+def test_cancelling_a_query_whose_connection_has_closed_is_no_error(
+    qtbot, runner: Runner, schema_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The cancel request goes out from a worker after the GUI superseded the job; by then
+    the query may have ended and the pool closed its connection (an overflow connection
+    is closed when it comes back). Nothing is left to cancel: no error, no crash dialog.
+    (Rapid searches hit this now and then, as `psycopg2.InterfaceError: connection
+    already closed` raised in the cancel worker.)"""
+    from desktop.core.cancel import CancelToken
+
+    engine = create_engine(schema_url)
+    try:
+        raw = engine.raw_connection()
+        dbapi = raw.dbapi_connection
+        token = CancelToken()
+        token.attach(db_cancel.server_cancel(dbapi))
+        raw.invalidate()  # closes the psycopg2 connection, as the pool's overflow does
+        assert dbapi.closed
+        token.mark()
+        token.stop_running()  # what the runner's cancel worker runs: must not raise
+        # and a connection still open is really asked to cancel (no error either way)
+        with engine.connect() as connection:
+            live = connection.connection.dbapi_connection
+            db_cancel.server_cancel(live)()
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
