@@ -35,12 +35,21 @@ class Block:
     #: The rows' display texts (visible columns), formatted here in the background so
     #: that painting a cell only looks its text up.
     texts: Texts = ()
+    #: Read backwards from the view's end (or chained from such a block): its position
+    #: counts from the total at the time, so it is wrong once the total changes.
+    from_end: bool = False
 
 
 def make_block(
-    state: ViewState, index: int, rows: list[Row], first: SortKey | None, last: SortKey | None
+    state: ViewState,
+    index: int,
+    rows: list[Row],
+    first: SortKey | None,
+    last: SortKey | None,
+    from_end: bool = False,
 ) -> Block:
-    return Block(index, tuple(rows), first, last, row_texts(TABLES[state.view], rows))
+    texts = row_texts(TABLES[state.view], rows)
+    return Block(index, tuple(rows), first, last, texts, from_end)
 
 
 @dataclass
@@ -68,10 +77,12 @@ class _Job:
         anchors: dict[int, tuple[SortKey | None, SortKey | None]],
         total: int,
         known_quantiles: Quantiles | None,
+        from_end: set[int],
     ) -> None:
         self.engine = engine
         self.state = state
         self.known = dict(anchors)
+        self.from_end = set(from_end)
         self.total = total
         self.result = Loaded(quantiles=known_quantiles)
         self.total_changed = False
@@ -82,10 +93,17 @@ class _Job:
             token.raise_if_cancelled()
 
     def _store(
-        self, index: int, rows: list[Row], first: SortKey | None, last: SortKey | None
+        self,
+        index: int,
+        rows: list[Row],
+        first: SortKey | None,
+        last: SortKey | None,
+        from_end: bool = False,
     ) -> None:
         self.known[index] = (first, last)
-        self.result.blocks.append(make_block(self.state, index, rows, first, last))
+        if from_end:
+            self.from_end.add(index)
+        self.result.blocks.append(make_block(self.state, index, rows, first, last, from_end))
 
     def _set_total(self, total: int) -> None:
         if total != self.total:
@@ -108,7 +126,7 @@ class _Job:
             self._set_total((index + 1) * BLOCK + (BLOCK if win.more else 0))  # and later
         rows = rows[: block_size(index, self.total)]
         if rows:
-            self._store(index, rows, win.first_key, win.last_key)
+            self._store(index, rows, win.first_key, win.last_key, index - 1 in self.from_end)
         return bool(rows) and index < last_block(self.total)
 
     def backward(self, index: int) -> None:
@@ -121,7 +139,8 @@ class _Job:
             return
         win = fetch_window(self.engine, self.state, key=key, backwards=True, limit=size)
         rows: list[Row] = [None] * (size - len(win.rows)) + list(win.rows)
-        self._store(index, rows, win.first_key, win.last_key)
+        from_end = following is None or index + 1 in self.from_end
+        self._store(index, rows, win.first_key, win.last_key, from_end)
 
     def jump(self, index: int) -> None:
         self._check()
@@ -149,14 +168,18 @@ class _Job:
             return
         below = [k for k in self.known if k < index]
         above = [k for k in self.known if index < k <= last]
-        options: list[tuple[int, str, int]] = []
+        # (distance, preference, direction, start): at equal distance, chain from a loaded
+        # block rather than from an edge, and from the start rather than from the end,
+        # whose position is only as good as the total (a stand-in while a search's
+        # estimate is on its way).
+        options: list[tuple[int, int, str, int]] = []
         if below:
-            options.append((index - max(below), "forward", max(below)))
-        options.append((index + 1, "forward", -1))
+            options.append((index - max(below), 0, "forward", max(below)))
+        options.append((index + 1, 1, "forward", -1))
         if above:
-            options.append((min(above) - index, "backward", min(above)))
-        options.append((last + 1 - index, "backward", last + 1))
-        distance, direction, start = min(options)
+            options.append((min(above) - index, 0, "backward", min(above)))
+        options.append((last + 1 - index, 2, "backward", last + 1))
+        distance, _preference, direction, start = min(options)
         if distance > CHAIN_LIMIT:
             self.jump(index)
         elif direction == "forward":
@@ -174,9 +197,11 @@ def load_blocks(
     anchors: dict[int, tuple[SortKey | None, SortKey | None]],
     total: int,
     known_quantiles: Quantiles | None = None,
+    from_end: frozenset[int] = frozenset(),
 ) -> Loaded:
-    """Read the `wanted` blocks of the view (and any needed to chain to them)."""
-    job = _Job(engine, state, anchors, total, known_quantiles)
+    """Read the `wanted` blocks of the view (and any needed to chain to them). `from_end`
+    names the `anchors` that were read backwards from the view's end."""
+    job = _Job(engine, state, anchors, total, known_quantiles, set(from_end))
     for index in sorted(set(wanted)):
         job.load(index)
     if job.total_changed:

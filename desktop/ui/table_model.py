@@ -319,6 +319,7 @@ class PagedTableModel(QAbstractTableModel):
         self._read_ahead -= abandoned  # superseded before it ran: may be read ahead again
         self._inflight = set(wanted)
         anchors = {i: (b.first_key, b.last_key) for i, b in self._blocks.items()}
+        from_end = frozenset(i for i, b in self._blocks.items() if b.from_end)
         generation = self._generation
         from desktop.services import windows  # deferred: off the start-up path
 
@@ -331,26 +332,37 @@ class PagedTableModel(QAbstractTableModel):
                 anchors,
                 self._rows,
                 self._quantiles,
+                from_end,
             ),
-            on_success=partial(self._on_blocks, generation, abandoned),
+            on_success=partial(self._on_blocks, generation, abandoned, self._rows),
             on_failure=partial(self._on_failure, generation),
             key=self._key("blocks"),
             pool="read",
         )
 
-    def _on_blocks(self, generation: int, abandoned: set[int], loaded: Loaded) -> None:
+    def _on_blocks(
+        self, generation: int, abandoned: set[int], asked_at: int, loaded: Loaded
+    ) -> None:
         if generation != self._generation:
             return
         self._inflight.clear()
         if loaded.quantiles is not None:
             self._quantiles = loaded.quantiles
-        if loaded.total is not None and loaded.total != self._rows:
+        # The total changed while the load ran (a search's estimate or count came in): the
+        # load's own correction of the total and its blocks placed against the old end
+        # (read backwards from it, or cut short at it) are out of date.
+        current = asked_at == self._rows
+        if current and loaded.total is not None and loaded.total != self._rows:
             kind = "exact" if loaded.total < self._rows else self._total.kind
             self._total = Total(loaded.total, kind)
             self._resize(loaded.total)
             self.total_changed.emit()
         fresh = set()
         for block in loaded.blocks:
+            if not current and (block.from_end or len(block.rows) < BLOCK):
+                self._read_ahead.discard(block.index)  # may be asked for again
+                abandoned.add(block.index)  # repainted below: its rows ask again
+                continue
             if block.index * BLOCK < self._rows:
                 self._store(block)
                 fresh.add(block.index)
@@ -374,16 +386,34 @@ class PagedTableModel(QAbstractTableModel):
         self._read_ahead.clear()
 
     def _resize(self, rows: int) -> None:
+        if rows == self._rows:
+            return
+        # Blocks placed against the old end are wrong against the new one: those read
+        # backwards from the end, and the old last block (cut short at the old end). They
+        # load again when their rows are next painted.
+        old_last = (self._rows - 1) // BLOCK
+        stale = [
+            i
+            for i, b in self._blocks.items()
+            if b.from_end or (i == old_last and len(b.rows) < BLOCK)
+        ]
+        for index in stale:
+            del self._blocks[index]
         if rows < self._rows:
             self.beginRemoveRows(QModelIndex(), rows, self._rows - 1)
             self._rows = rows
             for index in [i for i in self._blocks if i * BLOCK >= rows]:
                 del self._blocks[index]
             self.endRemoveRows()
-        elif rows > self._rows:
+        else:
             self.beginInsertRows(QModelIndex(), self._rows, rows - 1)
             self._rows = rows
             self.endInsertRows()
+        last_column = self.columnCount() - 1
+        for index in stale:
+            first, last = index * BLOCK, min(rows, (index + 1) * BLOCK) - 1
+            if first <= last:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
 
     def row_values(self, row: int) -> tuple[Any, ...] | None:
         """The loaded record at `row` (all spec columns), or None while it loads."""

@@ -439,3 +439,116 @@ def test_a_filtered_views_estimate_arrives_beside_its_first_page(
     assert model.total.kind == "about"
     assert model.rowCount() == model.total.value
     assert model.row_values(0) is not None
+
+
+def test_a_search_typed_while_scrolled_down_fills_its_rows_in_order(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, gui_guard: GuiThreadGuard
+) -> None:  # type: ignore[no-untyped-def]
+    """Scrolled down, a search's first page comes with a stand-in total (one row more than
+    a block) until its estimate lands, and the view shows the stand-in's last rows. The
+    block behind them is read on from the first block, not as the view's tail (that put
+    the search's last row at position 101 and left the rows after it empty for good once
+    the estimate came in); blocks placed against the stand-in end load again."""
+    from desktop.services import browse
+    from desktop.ui import table_model
+
+    monkeypatch.setattr(table_model, "COUNT_DELAY_MS", 60_000)  # the estimate decides
+    estimate_may_land = threading.Event()
+    real_estimate = browse.estimated_total
+
+    def held_estimate(*args, **kwargs):  # type: ignore[no-untyped-def]
+        estimate_may_land.wait(10)
+        return real_estimate(*args, **kwargs)
+
+    monkeypatch.setattr(browse, "estimated_total", held_estimate)
+    tab = window.browse_tabs["users"]
+    window.tabs.setCurrentWidget(tab)
+    model, view = tab.model, tab.view
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    state = ViewState("users", search="a")
+    assert window.database is not None
+    with gui_guard.allow():
+        expected = independent_ids(window.database.engine, state)
+    assert len(expected) > 2 * BLOCK
+
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
+        model.set_state(state)
+    assert model.rowCount() == BLOCK + 1 and model.total.kind == "about"  # the stand-in
+    assert view.rowAt(view.viewport().height() - 1) in (BLOCK, -1)  # its last row shows
+    qtbot.waitUntil(lambda: model.row_values(BLOCK) is not None, timeout=10_000)
+    assert model.row_values(BLOCK)[0] == expected[BLOCK]  # type: ignore[index]
+
+    estimate_may_land.set()
+    qtbot.waitUntil(lambda: model.rowCount() > BLOCK + 1, timeout=10_000)
+    bar.setValue(0)
+    view.scrollTo(model.index(BLOCK + 10, 0))  # the rows after the stand-in's end
+    first, last = view.rowAt(0), view.rowAt(view.viewport().height() - 1)
+    assert first <= BLOCK + 1 <= last
+
+    def filled() -> bool:
+        return all(model.row_values(r) is not None for r in range(first, last + 1))
+
+    qtbot.waitUntil(filled, timeout=10_000)
+    shown = [model.row_values(r)[0] for r in range(first, last + 1)]  # type: ignore[index]
+    assert shown == expected[first : last + 1]
+
+
+def test_rows_read_back_from_an_estimated_end_move_when_the_count_lands(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, gui_guard: GuiThreadGuard
+) -> None:  # type: ignore[no-untyped-def]
+    """Scrolled to the end of a search before its count lands, the last rows are read
+    backwards from the estimated end. When the count finds more rows than the planner
+    thought, those rows belong at the new end: the blocks placed against the old end are
+    dropped and read again, so the middle of the view does not repeat the last rows."""
+    from desktop.services import browse
+    from desktop.services.columns import Total
+
+    state = ViewState("users", search="a")
+    assert window.database is not None
+    with gui_guard.allow():
+        expected = independent_ids(window.database.engine, state)
+    real = len(expected)
+    estimate = real // 2  # the planner under-estimates by half
+    assert estimate > 3 * BLOCK
+    count_may_land = threading.Event()
+    real_count = browse.count_total
+
+    def held_count(*args, **kwargs):  # type: ignore[no-untyped-def]
+        count_may_land.wait(10)
+        return real_count(*args, **kwargs)
+
+    monkeypatch.setattr(browse, "estimated_total", lambda *a, **k: Total(estimate, "about"))
+    monkeypatch.setattr(browse, "count_total", held_count)
+    tab = window.browse_tabs["users"]
+    window.tabs.setCurrentWidget(tab)
+    model, view = tab.model, tab.view
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
+        model.set_state(state)
+    qtbot.waitUntil(lambda: model.rowCount() == estimate, timeout=10_000)
+
+    def visible() -> range:
+        last = view.rowAt(view.viewport().height() - 1)
+        return range(view.rowAt(0), (last if last >= 0 else model.rowCount() - 1) + 1)
+
+    def shown_ids() -> list[int] | None:
+        rows = [model.row_values(r) for r in visible()]
+        return None if any(r is None for r in rows) else [r[0] for r in rows]  # type: ignore[index]
+
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: shown_ids() is not None, timeout=10_000)
+    at_old_end = list(visible())
+    assert shown_ids() == expected[-len(at_old_end) :]  # the real last rows, read back
+
+    count_may_land.set()
+    qtbot.waitUntil(lambda: model.total.kind == "exact", timeout=10_000)
+    assert model.rowCount() == real
+    view.scrollTo(model.index(at_old_end[0], 0), QAbstractItemView.ScrollHint.PositionAtTop)
+    qtbot.waitUntil(lambda: shown_ids() is not None, timeout=10_000)
+    middle = shown_ids()
+    assert middle is not None
+    assert middle == sorted(middle) and middle[-1] < expected[-len(at_old_end)]
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: shown_ids() is not None, timeout=10_000)
+    assert shown_ids() == expected[-len(list(visible())) :]
