@@ -4,7 +4,9 @@ A view of N rows is cut into blocks of `BLOCK` rows. A block next to one already
 read by keyset from its neighbour's first or last key; a block far from any is read from
 the sort key at its fraction of the view (a jump); nothing ever uses OFFSET. Positions are
 approximate when the total is an estimate: a block that finds the end early corrects the
-total, one that overshoots is padded with empty rows.
+total, one that overshoots is padded with empty rows. A block read backwards from the end
+is marked `from_end`: its position holds only as long as the total, so the model drops it
+when the total changes.
 """
 
 from __future__ import annotations
