@@ -41,6 +41,12 @@ class Block:
     #: counts from the total at the time, so it is wrong once the total changes.
     from_end: bool = False
 
+    @property
+    def placed_by_end(self) -> bool:
+        """Placed against the view's end as known when it was read: read back from it, or
+        cut short at it (only the last block holds fewer than `BLOCK` rows)."""
+        return self.from_end or len(self.rows) < BLOCK
+
 
 def make_block(
     state: ViewState,
@@ -79,7 +85,7 @@ class _Job:
         anchors: dict[int, tuple[SortKey | None, SortKey | None]],
         total: int,
         known_quantiles: Quantiles | None,
-        from_end: set[int],
+        from_end: frozenset[int],
     ) -> None:
         self.engine = engine
         self.state = state
@@ -203,7 +209,7 @@ def load_blocks(
 ) -> Loaded:
     """Read the `wanted` blocks of the view (and any needed to chain to them). `from_end`
     names the `anchors` that were read backwards from the view's end."""
-    job = _Job(engine, state, anchors, total, known_quantiles, set(from_end))
+    job = _Job(engine, state, anchors, total, known_quantiles, from_end)
     for index in sorted(set(wanted)):
         job.load(index)
     if job.total_changed:

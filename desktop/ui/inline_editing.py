@@ -132,9 +132,7 @@ class InlineEditing(QObject):
         """Let `tab`'s grid edit its editable cells (F2, or a click on a selected cell)."""
         self.tabs.append(tab)
         tab.model.set_staging(self.staging)
-        previous = tab.view.itemDelegate()
-        tab.view.setItemDelegate(InlineDelegate(tab.model, tab.view))
-        previous.deleteLater()  # it also watched the view's font changes
+        tab.set_delegate(InlineDelegate(tab.model, tab.view))
         tab.view.setEditTriggers(_TRIGGERS)
         discard_cell = QAction("Discard this change", tab)
         discard_cell.setObjectName("discardCellAction")

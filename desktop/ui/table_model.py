@@ -357,25 +357,26 @@ class PagedTableModel(QAbstractTableModel):
             self._total = Total(loaded.total, kind)
             self._resize(loaded.total)
             self.total_changed.emit()
-        fresh = set()
+        fresh, dropped = set(), set()
         for block in loaded.blocks:
-            if not current and (block.from_end or len(block.rows) < BLOCK):
-                self._read_ahead.discard(block.index)  # may be asked for again
-                abandoned.add(block.index)  # repainted below: its rows ask again
-                continue
-            if block.index * BLOCK < self._rows:
+            if not current and block.placed_by_end:
+                dropped.add(block.index)  # repainted below: its rows ask for it again
+            elif block.index * BLOCK < self._rows:
                 self._store(block)
                 fresh.add(block.index)
-        self._read_ahead -= fresh
+        self._read_ahead -= fresh | dropped
         while len(self._blocks) > self._max_blocks:
             self._blocks.popitem(last=False)
+        self._repaint_blocks(fresh | abandoned | dropped)
+        self._prefetch_timer.start(0)  # once these rows have painted (timers come after)
+
+    def _repaint_blocks(self, indexes: set[int]) -> None:
+        """Tell the views the rows of these blocks changed (those still in the view)."""
         last_column = self.columnCount() - 1
-        for index in sorted(fresh | abandoned):
-            first = index * BLOCK
-            last = min(self._rows, first + BLOCK) - 1
+        for index in sorted(indexes):
+            first, last = index * BLOCK, min(self._rows, (index + 1) * BLOCK) - 1
             if first <= last:
                 self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
-        self._prefetch_timer.start(0)  # once these rows have painted (timers come after)
 
     def _store(self, block: Block) -> None:
         self._blocks[block.index] = block
@@ -391,12 +392,7 @@ class PagedTableModel(QAbstractTableModel):
         # Blocks placed against the old end are wrong against the new one: those read
         # backwards from the end, and the old last block (cut short at the old end). They
         # load again when their rows are next painted.
-        old_last = (self._rows - 1) // BLOCK
-        stale = [
-            i
-            for i, b in self._blocks.items()
-            if b.from_end or (i == old_last and len(b.rows) < BLOCK)
-        ]
+        stale = {i for i, b in self._blocks.items() if b.placed_by_end}
         for index in stale:
             del self._blocks[index]
         if rows < self._rows:
@@ -409,11 +405,7 @@ class PagedTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), self._rows, rows - 1)
             self._rows = rows
             self.endInsertRows()
-        last_column = self.columnCount() - 1
-        for index in stale:
-            first, last = index * BLOCK, min(rows, (index + 1) * BLOCK) - 1
-            if first <= last:
-                self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+        self._repaint_blocks(stale)
 
     def row_values(self, row: int) -> tuple[Any, ...] | None:
         """The loaded record at `row` (all spec columns), or None while it loads."""

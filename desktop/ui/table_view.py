@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -153,6 +154,14 @@ class BrowseTab(QWidget):
         self._show_total()
 
     # -- data ---------------------------------------------------------------------------
+
+    def set_delegate(self, delegate: QStyledItemDelegate) -> None:
+        """Paint (and edit) the grid's cells with `delegate`; the one it replaces goes (it
+        also watched the view's font)."""
+        previous = self.view.itemDelegate()
+        self.view.setItemDelegate(delegate)
+        if previous is not None:
+            previous.deleteLater()
 
     def set_database(self, database: Database | None) -> None:
         self.model.set_database(database)

@@ -120,32 +120,30 @@ def measure_startup(runs: int = 3) -> tuple[float, float]:
     # compiles its modules at start. A shell with PYTHONDONTWRITEBYTECODE set would make
     # every launch compile them all (~100 ms); one unmeasured launch writes the caches.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--smoke"],
-        env=env,
-        check=True,
-        timeout=60,
-        capture_output=True,
-    )
-    for _ in range(runs):
-        launched = time.time()
-        started = time.perf_counter()
-        out = subprocess.run(
+
+    def smoke() -> str:
+        return subprocess.run(
             [sys.executable, str(ROOT / "main.py"), "--smoke"],
             env=env,
             check=True,
             timeout=60,
             capture_output=True,
             text=True,
-        )
+        ).stdout
+
+    smoke()
+    for _ in range(runs):
+        launched = time.time()
+        started = time.perf_counter()
+        stdout = smoke()
         whole.append(time.perf_counter() - started)
         painted = [
             float(line.rsplit(" ", 1)[1])
-            for line in out.stdout.splitlines()
+            for line in stdout.splitlines()
             if line.startswith("tenantry --smoke: window painted at ")
         ]
         if not painted:
-            raise RuntimeError(f"--smoke did not report its first paint: {out.stdout!r}")
+            raise RuntimeError(f"--smoke did not report its first paint: {stdout!r}")
         shown.append(painted[0] - launched)
     shutil.rmtree(env["TENANTRY_HOME"], ignore_errors=True)
     return statistics.median(shown), statistics.median(whole)
@@ -241,9 +239,7 @@ class Gui:
             self.tenants.users,
             self.tenants.plugins,
         ):
-            previous = tab.view.itemDelegate()
-            tab.view.setItemDelegate(InlineDelegate(tab.model, tab.view))
-            previous.deleteLater()
+            tab.set_delegate(InlineDelegate(tab.model, tab.view))
         # The windows are on screen (and painted once) before the database is connected,
         # and the query layer is imported in the background, as the main window does once
         # it shows (MainWindow.WARM_UP_FIRST).

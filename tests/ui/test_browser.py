@@ -41,6 +41,32 @@ def shown_ids(model: PagedTableModel, rows: int) -> list[int]:
     return [model.index(r, 0).data(RowRole)[0] for r in range(min(rows, model.rowCount()))]
 
 
+def visible_rows(tab: Any) -> range:
+    """The rows `tab`'s grid shows now."""
+    view, model = tab.view, tab.model
+    last = view.rowAt(view.viewport().height() - 1)
+    return range(view.rowAt(0), (last if last >= 0 else model.rowCount() - 1) + 1)
+
+
+def visible_ids(tab: Any) -> list[int] | None:
+    """The ids of the rows `tab`'s grid shows, or None while any of them loads."""
+    rows = [tab.model.row_values(r) for r in visible_rows(tab)]
+    return None if any(r is None for r in rows) else [r[0] for r in rows]
+
+
+def held(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> threading.Event:
+    """Hold `module.name` back (in the worker that calls it) until the event is set."""
+    release = threading.Event()
+    real = getattr(module, name)
+
+    def waiting(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, waiting)
+    return release
+
+
 def test_the_guard_fails_a_query_on_the_gui_thread(
     database: Database, gui_guard: GuiThreadGuard
 ) -> None:
@@ -433,8 +459,7 @@ def test_a_filtered_views_estimate_arrives_beside_its_first_page(
 
     monkeypatch.setattr(table_model, "COUNT_DELAY_MS", 60_000)
     model = window.models["users"]
-    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
-        model.set_state(ViewState("users", search="a"))  # most users: more than a block
+    wait_loaded(qtbot, model, ViewState("users", search="a"))  # most users: over a block
     qtbot.waitUntil(lambda: model.total.value > BLOCK + 1, timeout=5_000)
     assert model.total.kind == "about"
     assert model.rowCount() == model.total.value
@@ -453,14 +478,7 @@ def test_a_search_typed_while_scrolled_down_fills_its_rows_in_order(
     from desktop.ui import table_model
 
     monkeypatch.setattr(table_model, "COUNT_DELAY_MS", 60_000)  # the estimate decides
-    estimate_may_land = threading.Event()
-    real_estimate = browse.estimated_total
-
-    def held_estimate(*args, **kwargs):  # type: ignore[no-untyped-def]
-        estimate_may_land.wait(10)
-        return real_estimate(*args, **kwargs)
-
-    monkeypatch.setattr(browse, "estimated_total", held_estimate)
+    estimate_may_land = held(monkeypatch, browse, "estimated_total")
     tab = window.browse_tabs["users"]
     window.tabs.setCurrentWidget(tab)
     model, view = tab.model, tab.view
@@ -472,8 +490,7 @@ def test_a_search_typed_while_scrolled_down_fills_its_rows_in_order(
         expected = independent_ids(window.database.engine, state)
     assert len(expected) > 2 * BLOCK
 
-    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
-        model.set_state(state)
+    wait_loaded(qtbot, model, state)
     assert model.rowCount() == BLOCK + 1 and model.total.kind == "about"  # the stand-in
     assert view.rowAt(view.viewport().height() - 1) in (BLOCK, -1)  # its last row shows
     qtbot.waitUntil(lambda: model.row_values(BLOCK) is not None, timeout=10_000)
@@ -483,15 +500,10 @@ def test_a_search_typed_while_scrolled_down_fills_its_rows_in_order(
     qtbot.waitUntil(lambda: model.rowCount() > BLOCK + 1, timeout=10_000)
     bar.setValue(0)
     view.scrollTo(model.index(BLOCK + 10, 0))  # the rows after the stand-in's end
-    first, last = view.rowAt(0), view.rowAt(view.viewport().height() - 1)
-    assert first <= BLOCK + 1 <= last
-
-    def filled() -> bool:
-        return all(model.row_values(r) is not None for r in range(first, last + 1))
-
-    qtbot.waitUntil(filled, timeout=10_000)
-    shown = [model.row_values(r)[0] for r in range(first, last + 1)]  # type: ignore[index]
-    assert shown == expected[first : last + 1]
+    rows = visible_rows(tab)
+    assert rows.start <= BLOCK + 1 < rows.stop
+    qtbot.waitUntil(lambda: visible_ids(tab) is not None, timeout=10_000)
+    assert visible_ids(tab) == expected[rows.start : rows.stop]
 
 
 def test_rows_read_back_from_an_estimated_end_move_when_the_count_lands(
@@ -511,44 +523,28 @@ def test_rows_read_back_from_an_estimated_end_move_when_the_count_lands(
     real = len(expected)
     estimate = real // 2  # the planner under-estimates by half
     assert estimate > 3 * BLOCK
-    count_may_land = threading.Event()
-    real_count = browse.count_total
-
-    def held_count(*args, **kwargs):  # type: ignore[no-untyped-def]
-        count_may_land.wait(10)
-        return real_count(*args, **kwargs)
-
     monkeypatch.setattr(browse, "estimated_total", lambda *a, **k: Total(estimate, "about"))
-    monkeypatch.setattr(browse, "count_total", held_count)
+    count_may_land = held(monkeypatch, browse, "count_total")
     tab = window.browse_tabs["users"]
     window.tabs.setCurrentWidget(tab)
     model, view = tab.model, tab.view
-    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
-        model.set_state(state)
+    wait_loaded(qtbot, model, state)
     qtbot.waitUntil(lambda: model.rowCount() == estimate, timeout=10_000)
-
-    def visible() -> range:
-        last = view.rowAt(view.viewport().height() - 1)
-        return range(view.rowAt(0), (last if last >= 0 else model.rowCount() - 1) + 1)
-
-    def shown_ids() -> list[int] | None:
-        rows = [model.row_values(r) for r in visible()]
-        return None if any(r is None for r in rows) else [r[0] for r in rows]  # type: ignore[index]
 
     bar = view.verticalScrollBar()
     bar.setValue(bar.maximum())
-    qtbot.waitUntil(lambda: shown_ids() is not None, timeout=10_000)
-    at_old_end = list(visible())
-    assert shown_ids() == expected[-len(at_old_end) :]  # the real last rows, read back
+    qtbot.waitUntil(lambda: visible_ids(tab) is not None, timeout=10_000)
+    at_old_end = visible_rows(tab)
+    assert visible_ids(tab) == expected[-len(at_old_end) :]  # the real last rows, read back
 
     count_may_land.set()
     qtbot.waitUntil(lambda: model.total.kind == "exact", timeout=10_000)
     assert model.rowCount() == real
     view.scrollTo(model.index(at_old_end[0], 0), QAbstractItemView.ScrollHint.PositionAtTop)
-    qtbot.waitUntil(lambda: shown_ids() is not None, timeout=10_000)
-    middle = shown_ids()
+    qtbot.waitUntil(lambda: visible_ids(tab) is not None, timeout=10_000)
+    middle = visible_ids(tab)
     assert middle is not None
     assert middle == sorted(middle) and middle[-1] < expected[-len(at_old_end)]
     bar.setValue(bar.maximum())
-    qtbot.waitUntil(lambda: shown_ids() is not None, timeout=10_000)
-    assert shown_ids() == expected[-len(list(visible())) :]
+    qtbot.waitUntil(lambda: visible_ids(tab) is not None, timeout=10_000)
+    assert visible_ids(tab) == expected[-len(visible_rows(tab)) :]
