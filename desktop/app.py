@@ -10,7 +10,9 @@ from desktop import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from desktop.cli.common import Parser  # one-line usage errors
+
+    parser = Parser(
         prog="tenantry",
         description="Desktop admin client for the product's multi-tenant PostgreSQL database.",
     )
@@ -55,7 +57,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.cli import firebase
 
         return _reported(lambda: firebase.main(argv[1:]), "tenantry firebase")
-    args = build_parser().parse_args(argv)
+    from desktop.cli.common import UsageError, printable
+
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(printable(" ".join(str(exc).split())), file=sys.stderr)
+        return 2
     if args.reset and not args.demo:
         print("tenantry: --reset only applies with --demo", file=sys.stderr)
         return 2

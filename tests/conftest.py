@@ -21,6 +21,7 @@ os.environ["TENANTRY_HOME"] = str(_HOME)
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
+from desktop.core import memory  # noqa: E402
 from desktop.db import migrate, seed  # noqa: E402
 from desktop.db.embedded import EmbeddedPostgres  # noqa: E402
 
@@ -34,6 +35,19 @@ def _admin(url: str) -> Engine:
 
 def _url_for(admin_url: str, database: str) -> str:
     return make_url(admin_url).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(autouse=True)
+def _tmp_path_reachable_by_nobody(request: pytest.FixtureRequest) -> None:
+    """Run as root, an embedded server in tmp_path runs as `nobody`: pytest makes its
+    temporary folders 0700, so open this test's chain of them (and no other folder)."""
+    if "tmp_path" not in request.fixturenames or os.name != "posix" or os.geteuid() != 0:
+        return
+    path: Path = request.getfixturevalue("tmp_path")
+    base = Path(tempfile.gettempdir())
+    while path != base and base in path.parents:
+        path.chmod(path.stat().st_mode | 0o111)
+        path = path.parent
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +137,23 @@ def seeded_engine(seeded_url: str) -> Iterator[Engine]:
     engine = create_engine(seeded_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp: Any) -> Any:
+    """pytest-qt's QApplication, set up as the app's own is (desktop.ui.application):
+    cyclic garbage is collected on the GUI thread only, from a timer."""
+    from desktop.ui.collector import install
+
+    install(qapp)
+    return qapp
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Between tests the event loop may not run for a while: collect what is due here
+    (the GUI thread), so a long stretch of Qt-free tests does not pile up garbage."""
+    if memory.collecting_thread() is not None:
+        memory.collect_due()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from desktop.db.view_state import ViewState
+from desktop.core.view_state import ViewState
 
 SORTS = {
     "users": {

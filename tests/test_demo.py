@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -55,6 +57,7 @@ def test_seed_counts_and_variety(seeded_engine: Engine, seeded_users: int) -> No
 
 def test_demo_smoke_end_to_end_then_reuse() -> None:
     home = Path(tempfile.mkdtemp(prefix="tdemo-"))
+    home.chmod(0o755)  # like a home others may pass through (mkdtemp makes it 0700)
     env = {**os.environ, "TENANTRY_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
     command = [sys.executable, str(ROOT / "main.py"), "--demo", "--demo-size", "500", "--smoke"]
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
@@ -84,6 +87,36 @@ def test_smoke_reports_the_reason_on_failure() -> None:
     assert "created by PostgreSQL 9" in result.stderr
 
 
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="the server runs as nobody only as root"
+)
+def test_as_root_a_closed_home_is_refused_with_the_reason_and_left_unchanged() -> None:
+    home = Path(tempfile.mkdtemp(prefix="tdemoclosed-"))  # mode 0700, like /root
+    env = {**os.environ, "TENANTRY_HOME": str(home / "th"), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--demo", "--demo-size", "100", "--smoke"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert f"the folder {home} is closed to other users (mode 0700)" in result.stderr
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="root's data folder only as root"
+)
+def test_as_root_without_tenantry_home_the_demo_lives_in_the_system_state_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop.core import paths
+
+    monkeypatch.delenv("TENANTRY_HOME")
+    assert paths.demo_cluster_dir() == Path("/var/lib/tenantry/demo-pg")
+
+
 def test_bad_arguments_exit_2_with_a_message() -> None:
     for args in (["--demo-size", "lots", "--demo"], ["--reset"], ["--demo-size", "0", "--demo"]):
         result = subprocess.run(
@@ -96,14 +129,24 @@ def test_bad_arguments_exit_2_with_a_message() -> None:
         assert "tenantry" in result.stderr
 
 
-def test_seeding_leaves_the_indexes_exactly_as_the_migrations_made_them(
+def test_seeding_leaves_the_indexes_and_constraints_exactly_as_the_migrations_made_them(
     schema_engine: Engine, seeded_engine: Engine
 ) -> None:
-    query = text(
+    """The seed drops secondary indexes, unique constraints and foreign keys for its load
+    and makes them again: the same names, the same definitions, all validated."""
+    indexes = text(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
         " AND tablename IN ('organization', 'user', 'plugin') ORDER BY indexname"
     )
+    constraints = text(
+        "SELECT conrelid::regclass::text, conname, contype, convalidated,"
+        " pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid IN ('organization'::regclass, '\"user\"'::regclass, 'plugin'::regclass)"
+        " ORDER BY 1, 2"
+    )
     with schema_engine.connect() as empty, seeded_engine.connect() as seeded:
-        before = empty.execute(query).all()
-        after = seeded.execute(query).all()
-    assert len(before) > 5 and after == before
+        before = empty.execute(indexes).all(), empty.execute(constraints).all()
+        after = seeded.execute(indexes).all(), seeded.execute(constraints).all()
+    assert len(before[0]) > 5 and after[0] == before[0]
+    kinds = {row[2] for row in before[1]}
+    assert {"p", "u", "f", "c"} <= kinds and after[1] == before[1]

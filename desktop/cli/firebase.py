@@ -1,6 +1,7 @@
 """`tenantry firebase drift`: the Firebase/database drift report for scripts and schedules.
 
-Exit status: 0 no drift, 1 drift found, 2 error (message on stderr).
+Exit status: 0 no drift, 1 drift found, 2 error (one line on stderr). Emails, uids and
+other values from the database or Firebase are escaped before they reach the terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from desktop.cli.common import Parser, UsageError, printable
 from desktop.core.errors import KnownError
 from desktop.services.connect import Connector, open_profile, resolve_password
 from desktop.services.database import Database, open_database
@@ -48,7 +50,7 @@ class Target:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tenantry firebase", description="Firebase Authentication accounts of the users."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -151,8 +153,9 @@ def run_drift(target: Target, *, as_json: bool, out: TextIO) -> int:
 
 def _print_text(report: DriftReport, out: TextIO) -> None:
     out.write(
-        f"{report.where}: {report.users_checked:,} users, {report.accounts_checked:,} accounts "
-        f"checked in {report.seconds:.1f} s; {report.total:,} disagreements.\n"
+        f"{printable(report.where)}: {report.users_checked:,} users, "
+        f"{report.accounts_checked:,} accounts checked in {report.seconds:.1f} s; "
+        f"{report.total:,} disagreements.\n"
     )
     for category in Category:
         entries = report.entries[category]
@@ -161,20 +164,23 @@ def _print_text(report: DriftReport, out: TextIO) -> None:
         out.write(f"\n{category.heading} ({len(entries):,}); fix: {category.fix_label}\n")
         for entry in entries[:SHOWN_PER_CATEGORY]:
             user = f"user {entry.user_id}" if entry.user_id is not None else "no user"
-            out.write(
-                f"  {user:<14} {entry.email or '-':<40} uid {entry.firebase_uid or '-'}"
-                f"  ({entry.detail})\n"
-            )
+            email, uid = printable(entry.email or "-"), printable(entry.firebase_uid or "-")
+            out.write(f"  {user:<14} {email:<40} uid {uid}  ({printable(entry.detail)})\n")
         if len(entries) > SHOWN_PER_CATEGORY:
             out.write(f"  ... and {len(entries) - SHOWN_PER_CATEGORY:,} more (use --json)\n")
 
 
 def main(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(list(argv))
+    try:
+        args = build_parser().parse_args(list(argv))
+    except UsageError as exc:
+        print(printable(" ".join(str(exc).split())), file=sys.stderr)
+        return EXIT_ERROR
     args.database_url_given = any(a.startswith("--database-url") for a in argv)
     try:
         target = resolve_target(args)
         return run_drift(target, as_json=args.json, out=sys.stdout)
     except KnownError as exc:
-        print(f"tenantry firebase {args.command}: {exc.message}", file=sys.stderr)
+        message = printable(" ".join(exc.message.split()))
+        print(f"tenantry firebase {args.command}: {message}", file=sys.stderr)
         return EXIT_ERROR

@@ -1,8 +1,11 @@
 """`tenantry profile ...`: manage connection profiles from scripts and installers, no window.
 
 Exit codes: 0 success; 1 the operation failed (connection, keyring); 2 bad input (unknown
-profile, invalid setting, wrong usage). Failures print one line to stderr. Passwords are
-read only from stdin (`--password-stdin`) and never printed.
+profile, invalid setting, a Firebase setting, wrong usage, a password on stdin that is not
+UTF-8 or holds a NUL). Failures print one line to stderr, naming the field; bad input
+writes nothing (no profile, no keyring entry). Passwords are read only from stdin
+(`--password-stdin`) and never printed. Everything printed is escaped for the terminal
+(`common.printable`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from desktop.cli.common import Parser, UsageError, printable, read_stdin_secret, say
 from desktop.core.errors import KnownError
 from desktop.core.profiles import (
     ENVIRONMENTS,
@@ -26,18 +30,15 @@ from desktop.core.profiles import (
 from desktop.core.secrets import SecretStoreError
 from desktop.services.connect import Connector
 from desktop.services.firebase import profile_settings
+from desktop.services.firebase.settings import FirebaseSettingsError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-class _Usage(Exception):
-    """Bad input: exit 2."""
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tenantry profile",
         description="Manage Tenantry connection profiles (passwords live in the OS keyring).",
         epilog="Exit codes: 0 success, 1 failure (connection, keyring), 2 bad input.",
@@ -134,14 +135,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _read_password(stdin: TextIO) -> str:
-    password = stdin.read()
-    if password.endswith("\n"):
-        password = password[:-1]
-    if password.endswith("\r"):
-        password = password[:-1]
-    if not password:
-        raise _Usage("--password-stdin: no password on stdin")
-    return password
+    return read_stdin_secret(stdin, "--password-stdin")
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -169,30 +163,46 @@ def _add(args: argparse.Namespace, connector: Connector, out: TextIO, stdin: Tex
     password = _read_password(stdin) if args.password_stdin else None
     if password is not None:
         connector.secrets.check()  # before writing anything: no half-made profile
-    connector.store.add(profile)
-    if password is not None:
-        connector.secrets.set(profile.name, password)
-    if key_file:
-        profile_settings.import_key(profile, key_file)
+    saved: list[Callable[[], object]] = []  # undo steps, should the profile not be written
+
+    def save_secrets(profile: Profile) -> None:
+        # Under the profiles file's lock, once the name is known to be free: a parallel
+        # `add` of the same name cannot overwrite these secrets, nor see them removed.
+        if password is not None:
+            connector.secrets.set(profile.name, password)
+            saved.append(lambda: connector.secrets.delete(profile.name))
+        if key_file:
+            profile_settings.import_key(profile, key_file)
+            saved.append(lambda: profile_settings.key_store().delete(profile.name))
+
+    try:
+        connector.store.add(profile, before_write=save_secrets)
+    except BaseException:
+        for undo in reversed(saved):
+            try:
+                undo()
+            except KnownError:
+                pass  # the first error is the one to report
+        raise
     notes = []
     if password is not None:
         notes.append("password saved in the system keyring")
     if key_file:
         notes.append("Firebase key saved in the system keyring")
-    saved = f" ({'; '.join(notes)})" if notes else ""
-    print(f"Added profile {profile.name!r}: {profile.address}{saved}", file=out)
+    said = f" ({'; '.join(notes)})" if notes else ""
+    say(f"Added profile {profile.name!r}: {profile.address}{said}", out)
     return EXIT_OK
 
 
 def _list(args: argparse.Namespace, connector: Connector, out: TextIO, stdin: TextIO) -> int:
     profiles = connector.store.load()
     if not profiles:
-        print("No profiles. Add one with: tenantry profile add NAME --host ...", file=out)
+        say("No profiles. Add one with: tenantry profile add NAME --host ...", out)
         return EXIT_OK
     width = max(len(p.name) for p in profiles)
     for p in profiles:
         mode = "read-only" if p.read_only else "read-write"
-        print(f"{p.name:<{width}}  {p.environment:<11}  {mode:<10}  {p.address}", file=out)
+        say(f"{p.name:<{width}}  {p.environment:<11}  {mode:<10}  {p.address}", out)
     return EXIT_OK
 
 
@@ -201,8 +211,8 @@ def _show(args: argparse.Namespace, connector: Connector, out: TextIO, stdin: Te
     for key, value in profile.to_json().items():
         if isinstance(value, bool):
             value = "yes" if value else "no"
-        print(f"{key}: {value}", file=out)
-    print(f"password: {_password_state(profile, connector)}", file=out)
+        say(f"{key}: {value}", out)
+    say(f"password: {_password_state(profile, connector)}", out)
     return EXIT_OK
 
 
@@ -219,7 +229,7 @@ def _test(args: argparse.Namespace, connector: Connector, out: TextIO, stdin: Te
     typed = _read_password(stdin) if args.password_stdin else None
     report = connector.test(profile, typed)
     for line in report.lines():
-        print(line, file=out)
+        say(line, out)
     return EXIT_OK
 
 
@@ -229,7 +239,7 @@ def _remove(args: argparse.Namespace, connector: Connector, out: TextIO, stdin: 
         profile_settings.key_store().delete(args.name)
     except KnownError as exc:
         problem = problem or exc.message
-    print(f"Removed profile {args.name!r}.", file=out)
+    say(f"Removed profile {args.name!r}.", out)
     if problem:
         raise KnownError(problem)
     return EXIT_OK
@@ -237,9 +247,9 @@ def _remove(args: argparse.Namespace, connector: Connector, out: TextIO, stdin: 
 
 def _imported(imported: Imported, connector: Connector, out: TextIO) -> int:
     connector.store.add(imported.profile)
-    print(f"Added profile {imported.profile.name!r}: {imported.profile.address}", file=out)
+    say(f"Added profile {imported.profile.name!r}: {imported.profile.address}", out)
     for note in imported.notes:
-        print(f"note: {note}", file=out)
+        say(f"note: {note}", out)
     return EXIT_OK
 
 
@@ -283,15 +293,18 @@ def main(
     err = err or sys.stderr
     try:
         args = build_parser().parse_args(list(argv))
-    except SystemExit as exc:  # argparse already printed usage or help
+    except UsageError as exc:
+        print(_one_line(str(exc)), file=err)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help printed the help
         return int(exc.code or 0)
     connector = connector or Connector()
     try:
         return COMMANDS[args.command](args, connector, out, stdin or sys.stdin)
-    except _Usage as exc:
-        print(f"tenantry profile: {exc}", file=err)
+    except UsageError as exc:
+        print(f"tenantry profile: {_one_line(str(exc))}", file=err)
         return EXIT_USAGE
-    except ProfileError as exc:
+    except (ProfileError, FirebaseSettingsError) as exc:  # bad input: nothing was written
         print(f"tenantry profile: {_one_line(exc.message)}", file=err)
         return EXIT_USAGE
     except KnownError as exc:
@@ -300,4 +313,5 @@ def main(
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    """One line, escaped for the terminal (a message may quote what was typed)."""
+    return printable(" ".join(message.split()))

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "tenantry"
 HOME_ENV = "TENANTRY_HOME"
+#: root's data folder on Linux and other Unix systems. Run as root, the demo cluster's
+#: server runs as `nobody`, which cannot enter root's 0700 home directory; Tenantry never
+#: opens that up, so root's data lives in the system's state folder instead.
+ROOT_DATA_DIR = Path("/var/lib") / APP_NAME
 
 
 def _home_override() -> Path | None:
@@ -25,7 +30,11 @@ def config_dir() -> Path:
 def data_dir() -> Path:
     """The demo cluster and other data the app owns."""
     home = _home_override()
-    return home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME))
+    if home:
+        return home / "data"
+    if sys.platform.startswith("linux") and os.geteuid() == 0:
+        return ROOT_DATA_DIR
+    return Path(platformdirs.user_data_dir(APP_NAME))
 
 
 def log_dir() -> Path:

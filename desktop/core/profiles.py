@@ -6,14 +6,14 @@ import configparser
 import getpass
 import json
 import os
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from desktop.core import paths
+from desktop.core import jsonfile, paths
 from desktop.core.errors import KnownError
+from desktop.core.validation import describe_char, first_unsafe_char
 
 PROFILES_FILE = "profiles.json"
 FILE_VERSION = 1
@@ -145,8 +145,8 @@ def validate(profile: Profile) -> Profile:
         raise ProfileError("Host must not contain spaces.", field="host")
     if not isinstance(profile.port, int) or not 1 <= profile.port <= 65535:
         raise ProfileError("Port must be between 1 and 65535.", field="port")
-    _text(profile.database, "database", "Database", MAX_IDENTIFIER)
-    _text(profile.user, "user", "User", MAX_IDENTIFIER)
+    _text(profile.database, "database", "Database", MAX_IDENTIFIER, name=True)
+    _text(profile.user, "user", "User", MAX_IDENTIFIER, name=True)
     if profile.sslmode not in SSLMODES:
         raise ProfileError(
             f"SSL mode must be one of {', '.join(SSLMODES)}; not {profile.sslmode!r}.",
@@ -219,25 +219,41 @@ def validate(profile: Profile) -> Profile:
 
 
 def _has_control(value: str) -> bool:
-    return any(ord(c) < 32 or ord(c) == 127 for c in value)
+    """Control characters (C0, DEL, C1), line separators, bidi controls, zero-width ones."""
+    return first_unsafe_char(value) is not None
 
 
-def _text(value: object, key: str, label: str, limit: int) -> None:
+def _text(value: object, key: str, label: str, limit: int, *, name: bool = False) -> None:
+    """A required one-line text field; `name`: a PostgreSQL name, limited in bytes too."""
     if not isinstance(value, str) or not value.strip():
         raise ProfileError(f"{label} is required.", field=key)
     if value != value.strip():
         raise ProfileError(f"{label} must not start or end with spaces.", field=key)
     if len(value) > limit:
         raise ProfileError(f"{label} is longer than {limit} characters.", field=key)
-    if _has_control(value):
-        raise ProfileError(f"{label} must not contain control characters.", field=key)
+    char = first_unsafe_char(value)
+    if char is not None:
+        raise ProfileError(
+            f"{label} must not contain control or invisible characters "
+            f"(found {describe_char(char)}).",
+            field=key,
+        )
+    # Checked after the characters: a lone surrogate (from a badly encoded argv) has no UTF-8.
+    if name and len(value.encode("utf-8")) > limit:
+        # PostgreSQL cuts longer names at that many bytes, maybe inside a character.
+        raise ProfileError(
+            f"{label} is longer than {limit} bytes in UTF-8 (PostgreSQL's limit for names;"
+            " a letter such as é counts as two).",
+            field=key,
+        )
 
 
 # -- storage --------------------------------------------------------------------------------
 
 
 class ProfileStore:
-    """Profiles in one JSON file under the config directory (written atomically, 0600)."""
+    """Profiles in one JSON file under the config directory: every change a read-modify-write
+    under the file's lock (other processes may be changing it too), written atomically, 0600."""
 
     def __init__(self, path: Path | None = None) -> None:
         self._path = path
@@ -268,6 +284,10 @@ class ProfileStore:
             raise ProfileError(
                 f"The profiles file {self.path} is damaged (nested too deeply): fix or move it."
             ) from exc
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            raise ProfileError(
+                f"The profiles file {self.path} is damaged (a number too long): fix or move it."
+            ) from exc
         if not isinstance(data, dict) or not isinstance(data.get("profiles"), list):
             raise ProfileError(f"The profiles file {self.path} has an unexpected shape.")
         profiles = []
@@ -290,31 +310,45 @@ class ProfileStore:
     def exists(self, name: str) -> bool:
         return any(p.name == name for p in self.load())
 
-    def add(self, profile: Profile) -> Profile:
+    def add(
+        self, profile: Profile, *, before_write: Callable[[Profile], None] | None = None
+    ) -> Profile:
+        """Add `profile`; `before_write` (say, saving its password in the keyring) runs under
+        the file's lock once the name is known to be free, and a failure there writes nothing.
+        """
         validate(profile)
-        profiles = self.load()
-        if any(p.name == profile.name for p in profiles):
-            raise ProfileError(f"A profile named {profile.name!r} already exists.", field="name")
-        self._write([*profiles, profile])
+        with jsonfile.locked(self.path):
+            profiles = self.load()
+            if any(p.name == profile.name for p in profiles):
+                raise ProfileError(
+                    f"A profile named {profile.name!r} already exists.", field="name"
+                )
+            if before_write is not None:
+                before_write(profile)
+            self._write([*profiles, profile])
         return profile
 
     def update(self, old_name: str, profile: Profile) -> Profile:
         """Replace profile `old_name` by `profile` (which may carry a new name)."""
         validate(profile)
-        profiles = self.load()
-        if not any(p.name == old_name for p in profiles):
-            raise ProfileNotFound(f"No profile named {old_name!r}.", field="name")
-        if profile.name != old_name and any(p.name == profile.name for p in profiles):
-            raise ProfileError(f"A profile named {profile.name!r} already exists.", field="name")
-        self._write([profile if p.name == old_name else p for p in profiles])
+        with jsonfile.locked(self.path):
+            profiles = self.load()
+            if not any(p.name == old_name for p in profiles):
+                raise ProfileNotFound(f"No profile named {old_name!r}.", field="name")
+            if profile.name != old_name and any(p.name == profile.name for p in profiles):
+                raise ProfileError(
+                    f"A profile named {profile.name!r} already exists.", field="name"
+                )
+            self._write([profile if p.name == old_name else p for p in profiles])
         return profile
 
     def remove(self, name: str) -> Profile:
-        profiles = self.load()
-        found = [p for p in profiles if p.name == name]
-        if not found:
-            raise ProfileNotFound(f"No profile named {name!r}.", field="name")
-        self._write([p for p in profiles if p.name != name])
+        with jsonfile.locked(self.path):
+            profiles = self.load()
+            found = [p for p in profiles if p.name == name]
+            if not found:
+                raise ProfileNotFound(f"No profile named {name!r}.", field="name")
+            self._write([p for p in profiles if p.name != name])
         return found[0]
 
     def duplicate_name(self, name: str) -> str:
@@ -328,21 +362,12 @@ class ProfileStore:
         return candidate
 
     def _write(self, profiles: Iterable[Profile]) -> None:
-        folder = paths.ensure(self.path.parent)
+        """Replace the file (the caller holds its lock and has just read it)."""
         payload = {
             "version": FILE_VERSION,
             "profiles": [p.to_json() for p in sorted(profiles, key=lambda p: p.name.casefold())],
         }
-        fd, tmp = tempfile.mkstemp(prefix=".profiles-", suffix=".json", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=2, sort_keys=True)
-                handle.write("\n")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        jsonfile.write_atomic(self.path, payload)
 
 
 # -- importing the DBA's libpq setup --------------------------------------------------------

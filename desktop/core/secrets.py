@@ -63,6 +63,19 @@ _LOCKED = (
 )
 
 
+def password_problem(password: str) -> str | None:
+    """Why `password` cannot be a PostgreSQL password (libpq sends it as a C string), or None."""
+    if not password:
+        return "the password is empty"
+    if "\x00" in password:
+        return "the password contains a NUL character, which PostgreSQL cannot take"
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the password is not valid Unicode text (it holds a lone surrogate)"
+    return None
+
+
 def _module(backend: KeyringBackend) -> str:
     return type(backend).__module__
 
@@ -133,12 +146,21 @@ class SecretStore:
         backend = self._vault()
         password = self._call(lambda: backend.get_password(self.service, account))
         remember(password)  # kept out of crash reports and logs from now on
+        if password is not None and "\x00" in password:  # saved by an older version
+            raise SecretStoreError(
+                f"The password saved for {account!r} contains a NUL character, which "
+                "PostgreSQL cannot take: save the right password again.",
+                field="password",
+            )
         return password
 
     def set(self, account: str, password: str) -> None:
         if not password:
             raise SecretStoreError("An empty password is not saved.", field="password")
         remember(password)
+        problem = password_problem(password)
+        if problem:
+            raise SecretStoreError(f"Not saved: {problem}.", field="password")
         backend = self._vault()
         self._call(lambda: backend.set_password(self.service, account, password))
         log.info("Saved the password of profile %r in %s", account, _describe(backend))

@@ -1,7 +1,8 @@
 """Inline edits waiting to be saved: keyed by (table, row id), so they outlive any reload.
 
-A staged row keeps the values the user saw when the first cell of the row was changed
-(the conflict check compares them with the database at save time), the new values, and
+A staged row keeps the values and the row version the user saw when the first cell of the
+row was changed (the conflict check compares the version with the database at save time;
+the values show what was there), the new values, and
 the problems the last check found. Nothing here knows about Qt or the database: the grids
 read it, the save service writes it.
 """
@@ -53,6 +54,8 @@ class StagedRow:
     changes: dict[str, Any] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     overwrite: bool = False  # the user chose to overwrite someone else's change knowingly
+    #: The row version (xmin) the grid loaded the row with; None for rows built without one.
+    version: str | None = None
 
     @property
     def entity(self) -> str:
@@ -124,7 +127,9 @@ class StagedChanges:
             raise ValueError(f"{view}.{column} cannot be edited inline")
         row = self._rows.get((view, row_id))
         if row is None:
-            row = StagedRow(view, row_id, {k: seen.get(k) for k in SEEN[view]})
+            row = StagedRow(
+                view, row_id, {k: seen.get(k) for k in SEEN[view]}, version=seen.get("version")
+            )
         row.problems.pop(column, None)
         if value == row.seen.get(column):
             row.changes.pop(column, None)

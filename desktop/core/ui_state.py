@@ -1,21 +1,26 @@
 """The window's remembered layout and views, and named saved filters, in one JSON file.
 
-Plain JSON under the config directory, written atomically. It holds only layout and view
-settings (sizes, column widths, sort, search and filter values), never a secret. A file
-that cannot be read or does not look like ours is ignored with a log line, and replaced
+Plain JSON under the config directory (mode 0600), written atomically. It holds only layout
+and view settings (sizes, column widths, sort, search and filter values), never a secret. A
+file that cannot be read or does not look like ours is ignored with a log line, and replaced
 at the next save.
+
+Several windows (processes) share the file. A save reads the file again under its lock and
+writes back only what this process changed since it loaded (each window setting, each
+view, each saved filter is one key): a window never drops a filter another one saved.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from desktop.core import paths
+from desktop.core import jsonfile, paths
+from desktop.core.errors import KnownError
+from desktop.core.validation import refuse_unsafe_chars
 
 log = logging.getLogger(__name__)
 
@@ -25,18 +30,25 @@ MAX_NAME_CHARS = 80
 
 Json = dict[str, Any]
 
+#: How deep each section is merged key by key: a window setting, a view, and a saved filter
+#: (profile -> view -> name) are the units one process changes without touching the others.
+MERGE_DEPTH = {"window": 1, "views": 1, "saved_filters": 3}
+_MISSING: Any = object()
+
 
 def state_path() -> Path:
     return paths.config_dir() / STATE_FILE
 
 
 class UiStateStore:
-    """Reads once, keeps the data in memory, writes the whole file on `save()`."""
+    """Reads once, keeps the data in memory; `save()` merges this process's changes into the
+    file as it is now (under its lock)."""
 
     def __init__(self, path: Path | None = None, *, persist: bool = True) -> None:
         self.path = path or state_path()
         self.persist = persist
         self.data: Json = self._read() if persist else self._empty()
+        self._loaded: Json = copy.deepcopy(self.data)  # what the file held, as we read it
 
     def _read(self) -> Json:
         try:
@@ -48,7 +60,7 @@ class UiStateStore:
             return self._empty()
         try:
             data = json.loads(raw)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, 4,300+ digit numbers
             log.warning("Ignoring the window state file %s: not valid JSON (%s)", self.path, exc)
             return self._empty()
         if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
@@ -95,10 +107,12 @@ class UiStateStore:
         return value if isinstance(value, dict) else None
 
     def save_filter(self, profile: str, view: str, name: str, value: Json) -> str:
-        """Store `value` under `name` (trimmed; replaces one of the same name)."""
+        """Store `value` under `name` (trimmed; replaces one of the same name). ValueError
+        (a message for people) for a blank name or one with control or invisible characters."""
         clean = " ".join(name.split())[:MAX_NAME_CHARS]
         if not clean:
-            raise ValueError("a saved filter needs a name")
+            raise ValueError("A saved filter needs a name.")
+        refuse_unsafe_chars("A saved filter's name", clean)
         by_profile = self.data["saved_filters"].setdefault(profile, {})
         if not isinstance(by_profile, dict):
             by_profile = self.data["saved_filters"][profile] = {}
@@ -115,18 +129,49 @@ class UiStateStore:
     # -- writing ------------------------------------------------------------------------
 
     def save(self) -> None:
-        """Write the file atomically; a failure is logged, never raised (it is only layout)."""
+        """Merge this process's changes into the file; a failure is logged, never raised (it is
+        only layout)."""
         if not self.persist:
             return
         try:
-            folder = paths.ensure(self.path.parent)
-            fd, tmp = tempfile.mkstemp(prefix=".ui-state-", suffix=".json", dir=folder)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(self.data, handle, indent=1, sort_keys=True)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
+            with jsonfile.locked(self.path):
+                merged = merge(self._loaded, self.data, self._read())
+                jsonfile.write_atomic(self.path, merged, indent=1)
+        except (OSError, KnownError) as exc:
             log.warning("Could not save the window state to %s: %s", self.path, exc)
+            return
+        self.data.clear()
+        self.data.update(merged)
+        self._loaded = copy.deepcopy(merged)
+
+
+def merge(loaded: Json, mine: Json, disk: Json) -> Json:
+    """Three-way merge: `disk` with the keys `mine` changed since `loaded` (set or deleted)."""
+    merged = copy.deepcopy(disk)
+    merged["version"] = FORMAT_VERSION
+    for section, depth in MERGE_DEPTH.items():
+        merged[section] = _merge(
+            loaded.get(section, {}), mine.get(section, {}), disk.get(section, {}), depth
+        )
+    return merged
+
+
+def _merge(loaded: Any, mine: Any, disk: Any, depth: int) -> Any:
+    if depth == 0 or not all(isinstance(x, dict) for x in (loaded, mine, disk)):
+        return mine if mine != loaded else disk
+    result = copy.deepcopy(disk)
+    for key in set(loaded) | set(mine):
+        before, after = loaded.get(key, _MISSING), mine.get(key, _MISSING)
+        if before == after:
+            continue  # not ours to change: the file's value (or its absence) stays
+        if after is _MISSING:
+            result.pop(key, None)
+        elif key not in disk:
+            result[key] = copy.deepcopy(after)
+        else:  # new here and new there too (say, both saved a profile's first filter)
+            if before is _MISSING and depth > 1:  # merge their keys: none were ours before
+                before = {}
+            # At the last level a value is whole: ours replaces the file's when we set it
+            # (an empty filter we saved is not "unchanged from nothing").
+            result[key] = _merge(before, after, disk[key], depth - 1)
+    return result

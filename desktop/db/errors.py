@@ -8,6 +8,7 @@ translated error, and a `ConnectionHealth` learns when the server went away.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, ExceptionContext
 
 from desktop.core.errors import ConnectionFailed, KnownError
+from desktop.db.watchdog import ServerNotAnswering
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +62,27 @@ class ConnectionLost(ConnectionFailed):
     """An established connection broke (server restart, terminated backend, network)."""
 
 
+class ServerStoppedAnswering(ConnectionFailed):
+    """The server gave no answer within the deadline (frozen, paused, wedged); the app gave
+    up on the connection and stays usable. `summary` is the first clause, for callers that
+    say themselves what became of the work (the migration run)."""
+
+    def __init__(self, message: str, *, summary: str) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
 class ReadOnlyViolation(KnownError):
     """A write reached a read-only session and PostgreSQL refused it."""
 
 
 class ReadOnlyNotEnforced(ConnectionFailed):
     """A read-only profile got a session that is not read-only (e.g. a pooler dropped it)."""
+
+
+class PermissionDenied(KnownError):
+    """The role lacks a privilege (SQLSTATE 42501): a SELECT-only support role writing, a
+    role without SELECT on a table reading it, a non-owner altering a table."""
 
 
 class QueryTimedOut(KnownError):
@@ -88,6 +105,18 @@ class Target:
     connect_timeout: int = 10
     statement_timeout_ms: int = 0
 
+    @property
+    def is_socket(self) -> bool:
+        """A Unix-domain socket directory (or an abstract socket name), not a TCP host."""
+        return self.host.startswith(("/", "@"))
+
+    @property
+    def where(self) -> str:
+        """`host:port`, or the socket file libpq opens for a socket directory."""
+        if self.is_socket:
+            return f"socket {self.host.rstrip('/') or '/'}/.s.PGSQL.{self.port}"
+        return f"{self.host}:{self.port}"
+
 
 LOST_MESSAGE = (
     "The connection to the server was lost (the server restarted, or the session was "
@@ -106,14 +135,77 @@ def _pgcode(exc: BaseException) -> str | None:
     return str(code) if code else None
 
 
-def translate(exc: BaseException, target: Target) -> KnownError | None:
-    """The KnownError for `exc`, or None when it is not an environment problem we know."""
+_DENIED_OBJECT = re.compile(
+    r"permission denied for (materialized view|foreign table|table|relation|view|sequence|"
+    r"schema|function|procedure|database|column|large object|type|language)\s+(.+)$"
+)
+_MUST_OWN = re.compile(r"must be owner of (\w[\w ]*?)\s+(\S+)$")
+_LOCKING = re.compile(r"\bFOR\s+(UPDATE|NO\s+KEY\s+UPDATE|SHARE|KEY\s+SHARE)\b", re.I)
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE")
+
+
+def _statement_action(statement: str | None) -> tuple[str, str | None]:
+    """("read" | "change", the privilege it needs when the statement says) for a statement."""
+    words = re.sub(r"/\*.*?\*/|--[^\n]*", " ", statement or "", flags=re.S).split()
+    verb = words[0].upper() if words else ""
+    upper = {w.upper().strip("(),;") for w in words}
+    if verb in _WRITE_VERBS:
+        return "change", verb
+    if verb == "COPY":
+        return ("change", "INSERT") if "FROM" in upper and "TO" not in upper else ("read", "SELECT")
+    if verb in ("SELECT", "WITH", "TABLE", "VALUES", "SHOW", "FETCH", "DECLARE", ""):
+        writes = [v for v in _WRITE_VERBS if v in upper] if verb == "WITH" else []
+        if writes:  # several writes: which one was refused is not known here
+            return "change", writes[0] if len(writes) == 1 else None
+        if _LOCKING.search(statement or ""):
+            return "change", "UPDATE"  # locking rows for a change needs UPDATE
+        return "read", "SELECT"
+    return "change", None  # DDL (migrations) and the rest
+
+
+def _permission_denied(first_line: str, target: Target, statement: str | None) -> PermissionDenied:
+    detail = first_line.removeprefix("ERROR:").strip()
+    action, privilege = _statement_action(statement)
+    role = target.user or "(this role)"
+    owner = _MUST_OWN.search(detail)
+    if owner:
+        kind, name = owner.group(1), owner.group(2)
+        return PermissionDenied(
+            f"The database role {role!r} may not change {kind} {name}: only its owner may "
+            f"(PostgreSQL: {detail}). Nothing was changed; use the owner's role, or ask a DBA."
+        )
+    found = _DENIED_OBJECT.search(detail)
+    kind, name = (found.group(1), found.group(2).strip()) if found else ("table", "")
+    kind = "table" if kind == "relation" else kind
+    what = f'{kind} "{name.strip(chr(34))}"' if name else "this object"
+    needs = f" (it needs the {privilege} privilege there)" if privilege and kind != "schema" else ""
+    if action == "read":
+        return PermissionDenied(
+            f"The database role {role!r} may not read {what}{needs}. Ask a DBA for a GRANT, "
+            "or use a profile whose role may."
+        )
+    return PermissionDenied(
+        f"The database role {role!r} may not change {what}{needs}. Nothing was changed. "
+        "A role with SELECT-only grants can browse but not edit: use a profile whose role "
+        "may write, or ask a DBA for a GRANT."
+    )
+
+
+def translate(
+    exc: BaseException, target: Target, statement: str | None = None
+) -> KnownError | None:
+    """The KnownError for `exc`, or None when it is not an environment problem we know.
+
+    `statement` is the SQL that failed, when known (it tells a read from a change)."""
     if isinstance(exc, KnownError):
         return exc
+    stalled = getattr(exc, "orig", None) or exc
+    if isinstance(stalled, ServerNotAnswering):
+        return _stopped_answering(stalled, target)
     text = _message_of(exc)
     low = text.lower()
     code = _pgcode(exc)
-    where = f"{target.host}:{target.port}"
+    where = target.where
     first_line = text.splitlines()[0] if text else type(exc).__name__
 
     if code == "28P01" or "password authentication failed" in low:
@@ -137,6 +229,18 @@ def translate(exc: BaseException, target: Target) -> KnownError | None:
         return ConnectTimedOut(
             f"Timed out after {target.connect_timeout} s connecting to {where}: the server "
             "did not answer (firewall dropping packets, wrong address, or an overloaded server).",
+            field="host",
+        )
+    if "on socket" in low and "no such file or directory" in low:
+        return ConnectionRefused(
+            f"No PostgreSQL server is listening on {where} (is it running? is the socket "
+            "directory and the port right?).",
+            field="host",
+        )
+    if "on socket" in low and "permission denied" in low and code is None:
+        return NotAllowed(
+            f"This account may not open {where} (permission denied on the socket file or "
+            "its directory).",
             field="host",
         )
     if "connection refused" in low:
@@ -174,6 +278,8 @@ def translate(exc: BaseException, target: Target) -> KnownError | None:
         return WrongPassword(f"Role {target.user!r} does not exist on {where}.", field="user")
     if code == "53300" or "too many clients" in low or "too many connections" in low:
         return NotAllowed(f"The server at {where} has no free connection slots: {first_line}")
+    if code == "42501":
+        return _permission_denied(first_line, target, statement)
     if code == "25006" or "read-only transaction" in low:
         return ReadOnlyViolation(
             "This profile is read-only: PostgreSQL refused the change "
@@ -192,6 +298,35 @@ def translate(exc: BaseException, target: Target) -> KnownError | None:
     if code in ("57P01", "57P02", "57P03") or _looks_lost(low):
         return ConnectionLost(LOST_MESSAGE)
     return None
+
+
+def _stopped_answering(exc: ServerNotAnswering, target: Target) -> ServerStoppedAnswering:
+    where = exc.address or target.where
+    waited = max(exc.waited_s, 0.1)
+    if exc.phase == "connect":
+        summary = f"the server at {where} stopped answering a moment ago and still does not"
+        return ServerStoppedAnswering(
+            f"The server at {where} stopped answering a moment ago and still does not "
+            "answer (it may be paused or overloaded). Nothing was sent; try again later.",
+            summary=summary,
+        )
+    summary = (
+        f"the server at {where} stopped answering (no reply for {waited:.0f} s; Tenantry "
+        "gave up on the connection)"
+    )
+    if exc.phase == "commit":
+        return ServerStoppedAnswering(
+            f"The server at {where} stopped answering while committing: Tenantry gave up "
+            f"after {waited:.0f} s. PostgreSQL keeps a transaction whole or not at all, so "
+            "the change was saved in full or not at all: reload to see which.",
+            summary=summary,
+        )
+    return ServerStoppedAnswering(
+        f"The server at {where} stopped answering: Tenantry gave up after {waited:.0f} s "
+        "(it may be paused or overloaded). Nothing was saved: the server rolls back the "
+        "unfinished transaction. The next action reconnects.",
+        summary=summary,
+    )
 
 
 def _looks_lost(low: str) -> bool:
@@ -234,7 +369,7 @@ def install(engine: Engine, target: Target, health: ConnectionHealth | None = No
     def _on_error(context: ExceptionContext) -> BaseException | None:
         if context.is_pre_ping:
             return None  # the pool handles a stale connection by reconnecting
-        error = translate(context.original_exception, target)
+        error = translate(context.original_exception, target, context.statement)
         if context.is_disconnect and not isinstance(error, ConnectionFailed):
             error = ConnectionLost(LOST_MESSAGE)
         if health is not None and isinstance(error, ConnectionFailed):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -27,8 +28,8 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import ClauseAdapter
 
 from desktop.core.errors import KnownError
+from desktop.core.view_state import ViewState, like_pattern, search_term
 from desktop.db.models import Organization, Plugin, User, UserStatus
-from desktop.db.view_state import ViewState, like_pattern, search_term
 
 # Plugin credentials never leave the server for display: only their key names do.
 MASKED_CREDENTIALS = case(
@@ -62,8 +63,19 @@ def _plugin_count() -> Any:
     )
 
 
+def _version(table: str) -> Any:
+    """The row version (xmin as text) of `table`'s row: the last column of a browse row."""
+    return literal_column(f"{table}.xmin::text")
+
+
 def organizations() -> Select[Any]:
-    return select(Organization.id, Organization.name, _user_count(), _plugin_count())
+    return select(
+        Organization.id,
+        Organization.name,
+        _user_count(),
+        _plugin_count(),
+        _version("organization"),
+    )
 
 
 def users() -> Select[Any]:
@@ -78,6 +90,7 @@ def users() -> Select[Any]:
         User.date_joined,
         User.last_login,
         User.organization_id,
+        _version('"user"'),
     ).join(Organization, Organization.id == User.organization_id)
 
 
@@ -91,6 +104,7 @@ def plugins() -> Select[Any]:
         func.left(cast(Plugin.properties, Text), 200),
         Plugin.created_at,
         Plugin.organization_id,
+        _version("plugin"),
     ).join(Organization, Organization.id == Plugin.organization_id)
 
 
@@ -241,6 +255,26 @@ def _beyond(
     return or_(cond, sort.expr.is_(None)) if sort.nullable else cond
 
 
+def _keyset(
+    statement: Select[Any],
+    state: ViewState,
+    key: SortKey | None,
+    backwards: bool,
+    inclusive: bool,
+    until: SortKey | None = None,
+) -> Select[Any]:
+    """`statement` limited to the rows after `key` (and up to `until`), in the view's order
+    (reversed when reading `backwards`)."""
+    sort = sort_of(state)
+    id_column = ID_COLUMNS[state.view]
+    descending = state.descending != backwards
+    if key is not None:
+        statement = statement.where(_beyond(sort, id_column, key, descending, inclusive))
+    if until is not None:  # the rows from `until` back to `key`: read the other way round
+        statement = statement.where(_beyond(sort, id_column, until, not descending, True))
+    return statement.order_by(*_order(sort, id_column, descending))
+
+
 def window(
     state: ViewState,
     *,
@@ -248,16 +282,98 @@ def window(
     backwards: bool = False,
     inclusive: bool = False,
     limit: int,
+    until: SortKey | None = None,
 ) -> Select[Any]:
     """Up to `limit` rows after `key` (or before it when `backwards`; from the start with no
-    key). The sort value is appended as the last column. Backwards rows come in reverse."""
-    sort = sort_of(state)
-    id_column = ID_COLUMNS[state.view]
-    descending = state.descending != backwards
-    statement = filtered(state).add_columns(sort.expr.label("_sort_key"))
-    if key is not None:
-        statement = statement.where(_beyond(sort, id_column, key, descending, inclusive))
-    return statement.order_by(*_order(sort, id_column, descending)).limit(limit)
+    key), and no further than `until` (that row included) when given. The sort value is
+    appended as the last column. Backwards rows come in reverse."""
+    statement = filtered(state).add_columns(sort_of(state).expr.label("_sort_key"))
+    return _keyset(statement, state, key, backwards, inclusive, until).limit(limit)
+
+
+# -- search plans ---------------------------------------------------------------------------
+# A substring search is filtered on the fly while the sort index is walked (fast when the
+# term is frequent) or found through the trigram indexes and sorted (fast when it is rare);
+# the planner's estimate of which it is can be wrong by orders of magnitude. These let the
+# caller decide from the rows themselves (services/search_window.py).
+
+#: pg_trgm's words are runs of letters and digits; a term with no run of three has no
+#: trigram, and its trigram index scan reads the whole index.
+_TRIGRAM = re.compile(r"[^\W_]{3}")
+
+
+def searched_term(state: ViewState) -> str:
+    """The state's search term ("" when it has none)."""
+    return search_term(state.search)
+
+
+def has_trigram(term: str) -> bool:
+    """Whether the trigram indexes can narrow a search for `term`."""
+    return _TRIGRAM.search(term) is not None
+
+
+#: The columns a view's search looks in (`conditions`), by view.
+SEARCHED: dict[str, tuple[str, ...]] = {
+    "users": ("name", "email", "firebase_id"),
+    "plugins": ("title",),
+    "organizations": ("name",),
+}
+
+
+def narrowed(statement: Select[Any], view: str, drive: dict[str, str]) -> Select[Any]:
+    """`statement` over just the rows of the view's table that match one of `drive`'s
+    patterns (by column; each implied by the statement's own search): those are read
+    first, through the trigram indexes, and the statement's conditions then filter them
+    (OFFSET 0 keeps the planner from merging the two into one index scan)."""
+    table = TABLES[view]
+    matches = [table.c[column].ilike(pattern, escape="\\") for column, pattern in drive.items()]
+    inner = select(table).where(or_(*matches)).offset(0).subquery("narrowed")
+    adapted: Select[Any] = ClauseAdapter(inner).traverse(statement)
+    return adapted
+
+
+def sorts_on_own_column(state: ViewState) -> bool:
+    """Whether the state's sort is a column of the view's own table (an index walks it),
+    not a joined table's column or a computed value."""
+    column = getattr(sort_of(state).expr, "expression", None)
+    return getattr(column, "table", None) is TABLES[state.view]
+
+
+def scan_bound(
+    state: ViewState,
+    *,
+    key: SortKey | None = None,
+    backwards: bool = False,
+    inclusive: bool = False,
+    rows: int,
+) -> Select[Any]:
+    """The sort key (value, id) of the `rows`-th row after `key` in the view's order, the
+    search left out and every other filter kept: the bound of a window that reads at most
+    `rows` rows of the sort index. No row when fewer remain."""
+    unsearched = conditions(replace(state, search=""))
+    statement = select(sort_of(state).expr, ID_COLUMNS[state.view]).where(*unsearched)
+    return _keyset(statement, state, key, backwards, inclusive).offset(rows - 1).limit(1)
+
+
+def window_ids(
+    state: ViewState,
+    *,
+    key: SortKey | None = None,
+    backwards: bool = False,
+    inclusive: bool = False,
+    limit: int,
+) -> Select[Any]:
+    """The ids of `window`'s rows, read from the view's own table alone (the search and
+    filters are all on its columns)."""
+    statement = select(ID_COLUMNS[state.view]).where(*conditions(state))
+    return _keyset(statement, state, key, backwards, inclusive).limit(limit)
+
+
+def window_of(state: ViewState, ids: list[int], *, backwards: bool = False) -> Select[Any]:
+    """`window`'s rows for the given ids, in the window's order."""
+    statement = filtered(state).add_columns(sort_of(state).expr.label("_sort_key"))
+    statement = statement.where(ID_COLUMNS[state.view].in_(ids))
+    return _keyset(statement, state, None, backwards, False)
 
 
 def count(state: ViewState, cap: int) -> Select[Any]:

@@ -138,18 +138,52 @@ def _array(values: list[str]) -> str:
     return f"ARRAY[{quoted}]"
 
 
+#: Memory for building the indexes after the load (this transaction only): a GIN index
+#: built in one pass rather than many is several times faster.
+BUILD_MEMORY = "512MB"
+
+
 def seed(connection: Connection, size: SeedSize) -> None:
     """Fill empty tables with `size` rows; deterministic for a given size.
 
-    Secondary indexes (trigram, sort) are dropped for the load and rebuilt from their own
-    definitions afterwards, in the same transaction: building them once is many times faster
-    than maintaining them row by row, and the schema ends up exactly as it was.
+    Secondary indexes (trigram, sort), unique constraints and foreign keys are dropped for
+    the load and made again from their own definitions afterwards, in the same transaction:
+    building an index once is many times faster than maintaining it row by row, checking a
+    foreign key once is one join instead of a look-up per row, and the schema ends up
+    exactly as it was (names included).
     """
+    connection.execute(text(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'"))
     rebuild = _drop_secondary_indexes(connection)
+    constraints = _drop_constraints(connection)
     _load(connection, size)
     for definition in rebuild:
         connection.execute(text(definition))
+    for definition in constraints:  # unique ones first: a foreign key may need one
+        connection.execute(text(definition))
     connection.execute(text('ANALYZE organization; ANALYZE "user"; ANALYZE plugin'))
+
+
+def _drop_constraints(connection: Connection) -> list[str]:
+    """Drop the unique constraints and foreign keys of the three tables; return the DDL
+    that adds each again (unique constraints first)."""
+    rows = connection.execute(
+        text(
+            """
+            SELECT c.conrelid::regclass::text AS tab, quote_ident(c.conname) AS name,
+                   pg_get_constraintdef(c.oid) AS definition, c.contype
+            FROM pg_constraint c
+            JOIN pg_class t ON t.oid = c.conrelid
+            JOIN pg_namespace n ON n.oid = t.relnamespace
+            WHERE n.nspname = current_schema()
+              AND t.relname IN ('organization', 'user', 'plugin')
+              AND c.contype IN ('u', 'f')
+            ORDER BY c.contype DESC, c.conname
+            """
+        )
+    ).all()
+    for row in reversed(rows):  # foreign keys before the unique constraints they may use
+        connection.execute(text(f"ALTER TABLE {row.tab} DROP CONSTRAINT {row.name}"))
+    return [f"ALTER TABLE {row.tab} ADD CONSTRAINT {row.name} {row.definition}" for row in rows]
 
 
 def _drop_secondary_indexes(connection: Connection) -> list[str]:

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from desktop.db.models import AuditEntry
+from desktop.services import changes
 from desktop.services.database import Database
 from desktop.services.writes import Actor
 
@@ -26,6 +27,16 @@ def mask_secrets(value: Any) -> Any:
     return MASK
 
 
+def user_row_json(alias: str) -> str:
+    """SQL for a whole "user" row (`alias`) as the audit trail records one: the shape of
+    UserRecord.values(), every column with status as its name. For statements that write
+    many rows and their audit rows at once (bulk deletes, CSV import)."""
+    return (
+        f"CAST(jsonb_set(to_jsonb({alias}), '{{status}}',"
+        f" to_jsonb((ARRAY['ACTIVE','INACTIVE','DELETED'])[{alias}.status])) AS json)"
+    )
+
+
 def record(
     connection: Connection,
     actor: Actor,
@@ -35,7 +46,11 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Write one audit row inside the caller's transaction (credentials must be masked)."""
+    """Write one audit row inside the caller's transaction (credentials must be masked);
+    the row it concerns is noted as changed, for the views once the transaction commits."""
+    kind = changes.action_of(before, after)
+    if entity_id is not None and kind is not None:
+        changes.note(connection, entity, [entity_id], kind, changes.changed_columns(before, after))
     connection.execute(
         insert(AuditEntry).values(
             os_user=actor.os_user,

@@ -7,18 +7,19 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from desktop.core import cancel
 from desktop.core.errors import Cancelled, KnownError
+from desktop.core.view_state import ViewState
 from desktop.db import cancel as db_cancel
 from desktop.db import queries
 from desktop.db.models import UserStatus
 from desktop.db.queries import SortKey
-from desktop.db.view_state import ViewState
+from desktop.services import search_window, trigram_drive
 from desktop.services.columns import TABLES, Total
+from desktop.services.table_size import table_estimate
 
 QUERY_CANCELED = "57014"
 
@@ -27,26 +28,6 @@ log = logging.getLogger(__name__)
 
 COUNT_TIMEOUT_MS = 1_500
 COUNT_CAP = 1_000_000
-
-
-def table_estimate(connection: Connection, view: str) -> int:
-    """The planner's row estimate for the view's whole table (instant, never a COUNT(*))."""
-    value = connection.execute(
-        text(
-            "SELECT CASE WHEN reltuples < 0 THEN NULL ELSE reltuples::bigint END"
-            " FROM pg_class WHERE oid = to_regclass(:name)"
-        ),
-        {"name": f'public."{TABLES[view].table}"'},
-    ).scalar()
-    if value is None:  # never analyzed: the page count times a typical row density
-        value = connection.execute(
-            text(
-                "SELECT count(*) FROM (SELECT 1 FROM "
-                + f'"{TABLES[view].table}"'
-                + " LIMIT 100000) AS s"
-            )
-        ).scalar()
-    return int(value or 0)
 
 
 def estimated_total(engine: Engine, state: ViewState) -> Total:
@@ -100,11 +81,21 @@ def fetch_window(
     limit: int = 200,
 ) -> Window:
     """Up to `limit` rows after `key` (before it when `backwards`), in view order. Keyset only."""
-    statement = queries.window(
-        state, key=key, backwards=backwards, inclusive=inclusive, limit=limit + 1
-    )
     with cancellable(engine).connect() as connection:
-        raw = [tuple(row) for row in connection.execute(statement)]
+        if search_window.applies(state):
+            raw = search_window.fetch(
+                connection,
+                state,
+                key=key,
+                backwards=backwards,
+                inclusive=inclusive,
+                limit=limit + 1,
+            )
+        else:
+            statement = queries.window(
+                state, key=key, backwards=backwards, inclusive=inclusive, limit=limit + 1
+            )
+            raw = [tuple(row) for row in connection.execute(statement)]
     more = len(raw) > limit
     raw = raw[:limit]
     if backwards:
@@ -193,7 +184,8 @@ def cancellable(engine: Engine) -> Engine:
 
 def warm_statement_cache(engine: Engine) -> None:
     """Compile and run each view's first-page query once, for one row (at connect, in the
-    worker), so opening a view finds its statement compiled. Without the schema (an empty
+    worker), so opening a view finds its statement compiled, and sample the trigrams of
+    the searched columns (services/trigram_drive.py). Without the schema (an empty
     database, before migrations) this does nothing."""
     for view in TABLES:
         try:
@@ -201,3 +193,7 @@ def warm_statement_cache(engine: Engine) -> None:
         except (DBAPIError, KnownError) as exc:
             log.debug("statement cache not warmed (%s): %s", view, exc)
             return
+    # The searched columns' trigram sample, so that a first rare search does not read it.
+    with cancellable(engine).connect() as connection:
+        for view in TABLES:
+            trigram_drive.sample(connection, view, table_estimate(connection, view))

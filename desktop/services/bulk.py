@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import BindParameter, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -11,7 +11,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import BigInteger
 
 from desktop.core.errors import Cancelled, KnownError
+from desktop.core.events import DELETE, UPDATE
 from desktop.db.models import UserStatus
+from desktop.services import audit, changes
 from desktop.services.database import Database
 from desktop.services.undo import UndoStack
 from desktop.services.writes import Actor, NeedsConfirmation, transaction
@@ -42,6 +44,9 @@ class BulkResult:
 
     versions: dict[int, str]
     before: dict[int, dict[str, object]]
+    #: Selected rows left as they were, by reason ("deleted": Deleted users a status
+    #: change does not revive unless asked; "unchanged": already as asked).
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 def _ids_param(name: str) -> BindParameter[list[int]]:
@@ -91,25 +96,40 @@ def _run(
     progress: Progress | None,
     cancelled: Callable[[], bool] | None,
     deleting: bool = False,
+    skip: Callable[[dict[str, object]], str | None] | None = None,
+    columns: frozenset[str] | None = None,
 ) -> BulkResult:
+    """Lock and check every row in `seen`, then change those `skip` gives no reason for
+    (`columns`: what the statement changes, for the views; deleting: the rows go)."""
     if not seen:
         return BulkResult({}, {})
     versions: dict[int, str] = {}
+    skipped: dict[str, int] = {}
     with transaction(db) as connection:
         before = _lock_and_check(connection, seen, confirm_system, deleting=deleting)
+        targets = []
+        for row_id in sorted(seen):
+            reason = skip(before[row_id]) if skip is not None else None
+            if reason is None:
+                targets.append(row_id)
+            else:
+                skipped[reason] = skipped.get(reason, 0) + 1
+        before = {row_id: before[row_id] for row_id in targets}
         done = 0
-        for chunk in _chunks(sorted(seen)):
+        for chunk in _chunks(targets):
             if cancelled is not None and cancelled():
                 raise Cancelled("Cancelled: nothing was changed.")
             result = connection.execute(
                 text(statement).bindparams(_ids_param("ids")),
                 {**params, "ids": chunk, "os_user": actor.os_user, "profile": actor.profile},
             )
-            versions.update({row[0]: row[1] for row in result})
+            written = {row[0]: row[1] for row in result}
+            versions.update(written)
+            changes.note(connection, "user", written, DELETE if deleting else UPDATE, columns)
             done += len(chunk)
             if progress is not None:
-                progress(done, len(seen))
-    return BulkResult(versions, before)
+                progress(done, len(targets))
+    return BulkResult(versions, before, skipped)
 
 
 _AUDITED_UPDATE = """
@@ -141,8 +161,22 @@ def set_status(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     undo: UndoStack | None = None,
+    include_deleted: bool = False,
 ) -> BulkResult:
-    """Give every user in `seen` (id -> version seen) the same status."""
+    """Give every user in `seen` (id -> version seen) the same status.
+
+    Users with status Deleted keep it unless `include_deleted` (deactivating a selection
+    must not revive deleted users), and users already at `status` are left alone; the
+    result counts both under `skipped`.
+    """
+
+    def skip(row: dict[str, object]) -> str | None:
+        if row["status"] == status.name:
+            return "unchanged"
+        if row["status"] == UserStatus.DELETED.name and not include_deleted:
+            return "deleted"
+        return None
+
     result = _run(
         db,
         actor,
@@ -152,8 +186,10 @@ def set_status(
         confirm_system=confirm_system,
         progress=progress,
         cancelled=cancelled,
+        skip=skip,
+        columns=frozenset({"status"}),
     )
-    _register_undo(undo, f"Undo status change of {len(seen):,} users", result)
+    _register_undo(undo, f"Undo: status of {len(result.versions):,} users ({status.label})", result)
     return result
 
 
@@ -188,8 +224,9 @@ def move(
         confirm_system=confirm_system,
         progress=progress,
         cancelled=cancelled,
+        columns=frozenset({"organization_id"}),
     )
-    _register_undo(undo, f"Undo moving {len(seen):,} users", result)
+    _register_undo(undo, f"Undo: move of {len(result.versions):,} users", result)
     return result
 
 
@@ -201,18 +238,19 @@ def hard_delete(
     allow_system: bool = False,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    undo: UndoStack | None = None,
 ) -> BulkResult:
-    statement = """
+    statement = f"""
         WITH gone AS (
             DELETE FROM "user" WHERE id = ANY(:ids) RETURNING *
         ), logged AS (
             INSERT INTO tenantry_audit (os_user, profile, entity, entity_id, action, before)
             SELECT :os_user, :profile, 'user', gone.id, 'bulk_hard_delete',
-                   row_to_json(gone) FROM gone
+                   {audit.user_row_json("gone")} FROM gone
         )
         SELECT id, '' FROM gone
     """
-    return _run(
+    result = _run(
         db,
         actor,
         seen,
@@ -223,6 +261,9 @@ def hard_delete(
         cancelled=cancelled,
         deleting=True,
     )
+    if undo is not None and result.versions:
+        undo.mark_irreversible(f"Permanent delete of {len(result.versions):,} users")
+    return result
 
 
 def restore(db: Database, actor: Actor, result: BulkResult) -> BulkResult:
@@ -268,6 +309,7 @@ def restore(db: Database, actor: Actor, result: BulkResult) -> BulkResult:
             },
         )
         versions = {row[0]: row[1] for row in rows}
+        changes.note(connection, "user", versions, UPDATE, {"status", "organization_id"})
     return BulkResult(versions, {})
 
 
@@ -279,6 +321,46 @@ class Selection:
     by_status: dict[str, int]
     system_users: int
     missing: int
+    #: id -> status name, as loaded.
+    statuses: dict[int, str] = field(default_factory=dict)
+
+    def status_change(self, status: UserStatus, include_deleted: bool) -> StatusChange:
+        """What setting `status` would do to these users (the service applies the same rule)."""
+        change = StatusChange()
+        for name in self.statuses.values():
+            if name == status.name:
+                change.unchanged += 1
+            elif name == UserStatus.DELETED.name and not include_deleted:
+                change.deleted_kept += 1
+            else:
+                change.by_old_status[name] = change.by_old_status.get(name, 0) + 1
+        return change
+
+
+@dataclass
+class StatusChange:
+    """A bulk status change in numbers, for the preview and the production question."""
+
+    by_old_status: dict[str, int] = field(default_factory=dict)
+    unchanged: int = 0
+    deleted_kept: int = 0
+
+    @property
+    def changing(self) -> int:
+        return sum(self.by_old_status.values())
+
+    def describe(self, status: UserStatus) -> str:
+        parts = [
+            f"{n:,} {UserStatus[old].label} → {status.label}"
+            for old, n in sorted(self.by_old_status.items())
+        ]
+        text = f"Set the status of {self.changing:,} users to {status.label}"
+        text += f" ({', '.join(parts)})." if parts else "."
+        if self.unchanged:
+            text += f" {self.unchanged:,} already {status.label} are left as they are."
+        if self.deleted_kept:
+            text += f" {self.deleted_kept:,} Deleted users are skipped (they stay Deleted)."
+        return text
 
 
 def snapshot(db: Database, ids: list[int]) -> Selection:
@@ -299,4 +381,5 @@ def snapshot(db: Database, ids: list[int]) -> Selection:
         by_status=by_status,
         system_users=sum(1 for row in rows if row.is_system),
         missing=len(set(ids)) - len(rows),
+        statuses={row.id: UserStatus(row.status).name for row in rows},
     )

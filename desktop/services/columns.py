@@ -45,6 +45,10 @@ class TableSpec:
     columns: tuple[Column, ...]
 
 
+#: Every browse row ends with its row version (xmin as text): an inline save compares it
+#: with the locked row, so a change to any column, shown or not, is a conflict.
+VERSION = Column("version", "Row version", visible=False, sortable=False)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -57,6 +61,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("name", "Name"),
                 Column("users", "Users", Kind.INT),
                 Column("plugins", "Plugins", Kind.INT, sortable=False),
+                VERSION,
             ),
         ),
         TableSpec(
@@ -74,6 +79,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("date_joined", "Joined", Kind.DATETIME),
                 Column("last_login", "Last login", Kind.DATETIME),
                 Column("organization_id", "Organization ID", Kind.INT, visible=False),
+                VERSION,
             ),
         ),
         TableSpec(
@@ -89,6 +95,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("properties", "Properties", Kind.JSON, sortable=False),
                 Column("created_at", "Created (UTC)", Kind.DATETIME),
                 Column("organization_id", "Organization ID", Kind.INT, visible=False),
+                VERSION,
             ),
         ),
     )

@@ -36,7 +36,13 @@ LATENCY_SAMPLES = 3
 
 
 def url_for(profile: Profile) -> URL:
-    """The SQLAlchemy URL of a profile. Never carries the password (that goes in connect args)."""
+    """The SQLAlchemy URL of a profile, as structured values. Never carries the password
+    (that goes in connect args).
+
+    It must stay an object: rendered to a string and parsed again, a database name such as
+    `tenantry?host=/some/dir` became a host (and sslmode, port, options ... the same way),
+    and a Unix-socket host (`/var/run/postgresql`) was read as part of the path.
+    """
     return URL.create(
         "postgresql+psycopg2",
         username=profile.user,
@@ -84,7 +90,7 @@ def engine_for(
     """An engine with the profile's settings; errors translated; read-only verified."""
     idle_s = profile.idle_transaction_timeout_s
     engine = make_engine(
-        url_for(profile).render_as_string(hide_password=False),
+        url_for(profile),
         application_name=profile.application_name or "Tenantry",
         connect_timeout_s=profile.connect_timeout,
         statement_timeout_ms=profile.statement_timeout or None,

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import text
 
 from desktop.core.errors import KnownError
+from desktop.core.events import INSERT
 from desktop.core.validation import ValidationError
-from desktop.services import users
+from desktop.services import audit, changes, users
 from desktop.services.database import Database
 from desktop.services.writes import Actor, transaction
 
@@ -58,6 +59,13 @@ def plan(db: Database, organization_id: int, content: str) -> ImportPlan:
     except csv.Error as exc:
         raise KnownError(f"The file is not valid CSV (line {reader.line_num}): {exc}") from None
     header = [h.strip().lower() for h in (fieldnames or [])]
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:  # DictReader would silently keep the last of them
+        names = ", ".join(repr(h) for h in repeated)
+        raise KnownError(
+            f"The first line names the column(s) {names} more than once; "
+            "each column must appear once (which one was meant is not guessed)."
+        )
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise KnownError(
@@ -152,7 +160,7 @@ def apply(db: Database, actor: Actor, import_plan: ImportPlan) -> int:
             raise KnownError(f"Organization #{import_plan.organization_id} does not exist.")
         inserted = connection.execute(
             text(
-                """
+                f"""
                 WITH incoming AS (
                     SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS r(
                         name text, email text, status int, is_system bool, firebase_id text)
@@ -160,14 +168,15 @@ def apply(db: Database, actor: Actor, import_plan: ImportPlan) -> int:
                     INSERT INTO "user" (name, email, organization_id, status, is_system,
                                         firebase_id)
                     SELECT name, email, :org, status, is_system, firebase_id FROM incoming
-                    RETURNING id, name, email, status, is_system, firebase_id
+                    RETURNING *
                 ), logged AS (
                     INSERT INTO tenantry_audit (os_user, profile, entity, entity_id, action,
                                                 after)
-                    SELECT :os_user, :profile, 'user', id, 'import', row_to_json(created)
+                    SELECT :os_user, :profile, 'user', id, 'import',
+                           {audit.user_row_json("created")}
                     FROM created
                 )
-                SELECT count(*) FROM created
+                SELECT id FROM created
                 """
             ),
             {
@@ -176,5 +185,7 @@ def apply(db: Database, actor: Actor, import_plan: ImportPlan) -> int:
                 "os_user": actor.os_user,
                 "profile": actor.profile,
             },
-        ).scalar_one()
-    return int(inserted)
+        ).scalars()
+        ids = [int(i) for i in inserted]
+        changes.note(connection, "user", ids, INSERT)
+    return len(ids)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from desktop.db.user_status import UserStatus
+from desktop.core.user_status import UserStatus
 from desktop.services.columns import Kind, TableSpec
 
 MASK = "••••••"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from desktop.core.errors import KnownError
-from desktop.db.view_state import like_pattern
+from desktop.core.view_state import like_pattern
 from desktop.services.database import Database
 from desktop.services.records import (
     OrganizationRecord,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from desktop.core.errors import ConnectionFailed
 from desktop.db import migrate
+from desktop.db.errors import ServerStoppedAnswering
 from desktop.services import audit
 from desktop.services.database import Database
 from desktop.services.migrations import (
@@ -147,7 +148,9 @@ def run(
             except Exception as exc:  # a revision script failed: report it, roll back
                 failing = plan.steps[done[0]].label if done[0] < total else plan.title
                 reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
-                if isinstance(exc, ConnectionFailed):  # not "what you typed is kept": say why
+                if isinstance(exc, ServerStoppedAnswering):  # frozen: say so, not "lost"
+                    reason = exc.summary
+                elif isinstance(exc, ConnectionFailed):  # not "what you typed is kept": say why
                     reason = (
                         "the connection to the server was lost (the server restarted or stopped, "
                         "or the session was terminated)"

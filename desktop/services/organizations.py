@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from desktop.core import validation as v
+from desktop.core.errors import KnownError
 from desktop.services import audit
 from desktop.services.database import Database
 from desktop.services.records import OrganizationRecord, load_organization, load_plugin
@@ -86,27 +88,43 @@ def rename(
     return after
 
 
-def delete_impact(db: Database, org_id: int) -> DeleteImpact:
-    with db.engine.connect() as connection:
-        organization = load_organization(connection, org_id)
-        if organization is None:
-            raise ConflictError("organization", org_id, None)
-        by_status: dict[int, int] = dict(
-            connection.execute(  # type: ignore[arg-type]
-                text(
-                    'SELECT status, count(*) FROM "user" WHERE organization_id = :id'
-                    " GROUP BY status"
-                ),
-                {"id": org_id},
-            ).all()
+class StalePreview(KnownError):
+    """The organization's users or plugins changed between the preview and the delete."""
+
+    def __init__(self, now: DeleteImpact, shown: DeleteImpact) -> None:
+        changes = [
+            f"{label} {new:,} (the preview said {old:,})"
+            for label, new, old in (
+                ("users", now.users, shown.users),
+                ("system users", now.system_users, shown.system_users),
+                ("plugins", now.plugins, shown.plugins),
+            )
+            if new != old
+        ]
+        if not changes:
+            changes = ["the users' statuses differ from the preview"]
+        super().__init__(
+            f"“{now.organization.name}” changed since the preview: now {', '.join(changes)}. "
+            "Nothing was deleted; check the new figures and confirm again."
         )
-        system = connection.execute(
-            text('SELECT count(*) FROM "user" WHERE organization_id = :id AND is_system'),
+        self.impact = now
+
+
+def _impact(connection: Connection, organization: OrganizationRecord) -> DeleteImpact:
+    org_id = organization.id
+    by_status: dict[int, int] = dict(
+        connection.execute(  # type: ignore[arg-type]
+            text('SELECT status, count(*) FROM "user" WHERE organization_id = :id GROUP BY status'),
             {"id": org_id},
-        ).scalar_one()
-        plugins = connection.execute(
-            text("SELECT count(*) FROM plugin WHERE organization_id = :id"), {"id": org_id}
-        ).scalar_one()
+        ).all()
+    )
+    system = connection.execute(
+        text('SELECT count(*) FROM "user" WHERE organization_id = :id AND is_system'),
+        {"id": org_id},
+    ).scalar_one()
+    plugins = connection.execute(
+        text("SELECT count(*) FROM plugin WHERE organization_id = :id"), {"id": org_id}
+    ).scalar_one()
     names = {1: "ACTIVE", 2: "INACTIVE", 3: "DELETED"}
     return DeleteImpact(
         organization=organization,
@@ -117,6 +135,23 @@ def delete_impact(db: Database, org_id: int) -> DeleteImpact:
     )
 
 
+def _same_figures(a: DeleteImpact, b: DeleteImpact) -> bool:
+    return (a.users, a.users_by_status, a.system_users, a.plugins) == (
+        b.users,
+        b.users_by_status,
+        b.system_users,
+        b.plugins,
+    )
+
+
+def delete_impact(db: Database, org_id: int) -> DeleteImpact:
+    with db.engine.connect() as connection:
+        organization = load_organization(connection, org_id)
+        if organization is None:
+            raise ConflictError("organization", org_id, None)
+        return _impact(connection, organization)
+
+
 def delete(
     db: Database,
     actor: Actor,
@@ -124,14 +159,18 @@ def delete(
     seen_version: str | None,
     *,
     typed_name: str | None = None,
+    preview: DeleteImpact | None = None,
+    undo: UndoStack | None = None,
 ) -> DeleteImpact:
     """Delete the organization, its plugins (explicitly) and its users (by the cascade).
 
     On a production profile the caller must pass the organization's name as typed by the
-    user. Everything happens in one transaction.
+    user. `preview` is what the user was shown: if the organization's users or plugins
+    differ from it now, nothing is deleted (StalePreview carries the new figures). The
+    organization's row lock keeps users and plugins from being added until the commit.
+    Everything happens in one transaction.
     """
-    impact = delete_impact(db, org_id)
-    if db.environment == "production" and typed_name != impact.organization.name:
+    if db.environment == "production" and typed_name is None:
         raise NeedsConfirmation(
             "This is a production database: type the organization's name to delete it."
         )
@@ -143,6 +182,13 @@ def delete(
             seen_version,
             False,
         )
+        impact = _impact(connection, before)
+        if db.environment == "production" and typed_name != before.name:
+            raise NeedsConfirmation(
+                "This is a production database: type the organization's name to delete it."
+            )
+        if preview is not None and not _same_figures(impact, preview):
+            raise StalePreview(impact, preview)
         plugin_ids = (
             connection.execute(
                 text("SELECT id FROM plugin WHERE organization_id = :id ORDER BY id FOR UPDATE"),
@@ -173,4 +219,6 @@ def delete(
             },
             None,
         )
+    if undo is not None:
+        undo.mark_irreversible(f"Delete organization {before.name}")
     return impact

@@ -143,6 +143,7 @@ def delete(
     seen_version: str | None,
     *,
     overwrite: bool = False,
+    undo: UndoStack | None = None,
 ) -> PluginRecord:
     with transaction(db) as connection:
         before = still_as_seen(
@@ -154,6 +155,8 @@ def delete(
         )
         connection.execute(text("DELETE FROM plugin WHERE id = :id"), {"id": plugin_id})
         audit.record(connection, actor, "plugin", plugin_id, "delete", before.values(), None)
+    if undo is not None:
+        undo.mark_irreversible(f"Delete plugin {before.title}")
     return before
 
 

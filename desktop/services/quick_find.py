@@ -1,8 +1,9 @@
 """Quick find: organizations, users and plugins by name, email, title or id (the Ctrl+K switcher).
 
 Every query is bounded: an id is a primary-key look-up, an exact email uses the unique
-index, substrings use the pg_trgm GIN indexes of revision 0002 (or walk the primary key
-until `limit` rows match), each with a LIMIT, all under a short statement timeout.
+index, substrings walk the primary key a bounded way and then use the pg_trgm GIN indexes
+of revision 0002 (services/search_window.py), each with a LIMIT, all under a short
+statement timeout.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from sqlalchemy.exc import OperationalError
 
 from desktop.core import cancel
 from desktop.core.errors import Cancelled, KnownError
+from desktop.core.view_state import like_pattern, search_term
+from desktop.db import queries
 from desktop.db.models import Organization, Plugin, User
-from desktop.db.view_state import like_pattern, search_term
+from desktop.services import search_window
 from desktop.services.browse import cancellable
 
 Kind = Literal["organization", "user", "plugin"]
@@ -45,12 +48,17 @@ class Hit:
     search: str
 
 
+def is_id(text: str) -> bool:
+    """Only ASCII digits: str.isdigit() also accepts "²" and "①", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def find(engine: Engine, text: str, limit: int = LIMIT) -> list[Hit]:
     """Up to `limit` hits of each kind for `text`; exact id and email matches first."""
     term = search_term(text)
     if not term:
         return []
-    number = int(term) if term.isdigit() and int(term) <= MAX_ID else None
+    number = int(term) if is_id(term) and int(term) <= MAX_ID else None
     substring = len(term) >= MIN_SUBSTRING
     try:
         with cancellable(engine).begin() as connection:
@@ -73,18 +81,22 @@ def find(engine: Engine, text: str, limit: int = LIMIT) -> list[Hit]:
 def _rows(
     connection: Connection,
     query: Select[Any],
-    column_id: Any,
+    view: str,
     exact: Sequence[ColumnElement[bool]],
     matches: Sequence[ColumnElement[bool]],
+    term: str,
     limit: int,
 ) -> list[Any]:
-    """Exact matches (indexed equality) first, then substring matches by id, deduplicated."""
+    """Exact matches (indexed equality) first, then substring matches by id (see
+    services/search_window.py: fast for rare and frequent terms alike), deduplicated."""
     rows: dict[int, Any] = {}
     if exact:
-        for row in connection.execute(query.where(or_(*exact)).order_by(column_id).limit(limit)):
+        for row in connection.execute(
+            query.where(or_(*exact)).order_by(queries.ID_COLUMNS[view]).limit(limit)
+        ):
             rows.setdefault(int(row.id), row)
     if matches and len(rows) < limit:
-        for row in connection.execute(query.where(or_(*matches)).order_by(column_id).limit(limit)):
+        for row in search_window.first_by_id(connection, query, view, or_(*matches), term, limit):
             rows.setdefault(int(row.id), row)
     return list(rows.values())[:limit]
 
@@ -97,7 +109,7 @@ def _organizations(
     matches = [Organization.name.ilike(like_pattern(term), escape="\\")] if substring else []
     return [
         Hit("organization", int(r.id), str(r.name), f"Organization #{r.id}", int(r.id), str(r.name))
-        for r in _rows(connection, query, Organization.id, exact, matches, limit)
+        for r in _rows(connection, query, "organizations", exact, matches, term, limit)
     ]
 
 
@@ -125,7 +137,7 @@ def _users(
             int(r.organization_id),
             str(r.email),
         )
-        for r in _rows(connection, query, User.id, exact, matches, limit)
+        for r in _rows(connection, query, "users", exact, matches, term, limit)
     ]
 
 
@@ -150,5 +162,5 @@ def _plugins(
             int(r.organization_id),
             str(r.title),
         )
-        for r in _rows(connection, query, Plugin.id, exact, matches, limit)
+        for r in _rows(connection, query, "plugins", exact, matches, term, limit)
     ]

@@ -1,8 +1,9 @@
 """Saving the grids' staged inline edits: one transaction, every row checked as the user saw it.
 
-The conflict check compares the row's own columns, as the grid showed them when the user
-first changed the row, with the locked row in the database ("the original values serve":
-the browse queries carry no row version). Validation, uniqueness, the conflict check, the
+The conflict check compares the row version (xmin) the grid loaded the row with against
+the locked row in the database, so a change to any column, shown in the grid or not, is a
+conflict; a staged row without a version (built by hand) falls back to comparing the
+row's own columns as the grid showed them. Validation, uniqueness, the conflict check, the
 updates and their audit rows all happen in one transaction: any problem or conflict
 leaves the database as it was, and says which row and field it concerns.
 """
@@ -97,6 +98,8 @@ def check_cell(view: str, column: str, value: Any) -> str | None:
 
 
 def _differs(row: StagedRow, current: Any) -> bool:
+    if row.version is not None:
+        return bool(row.version != current.version)
     return any(row.seen[key] != getattr(current, key) for key in SEEN[row.view] if key in row.seen)
 
 
@@ -109,18 +112,16 @@ def _email_problems(
         email = cleaned[(row.view, row.row_id)].get("email") if row.view == "users" else None
         if email is None:
             continue
-        if email in claimed:
+        if email.lower() in claimed:
             found[(row.view, row.row_id)] = (
-                f"User #{claimed[email]} is being given this email address in the same save."
+                f"User #{claimed[email.lower()]} is being given this email address in the same"
+                " save."
             )
             continue
-        claimed[email] = row.row_id
-        taken = connection.execute(
-            text('SELECT id FROM "user" WHERE email = :email AND id <> :id'),
-            {"email": email, "id": row.row_id},
-        ).first()
-        if taken is not None:
-            found[(row.view, row.row_id)] = f"User #{taken.id} already has this email address."
+        claimed[email.lower()] = row.row_id
+        problem = users.email_problem(connection, email, row.row_id)
+        if problem is not None:
+            found[(row.view, row.row_id)] = problem
     return found
 
 
@@ -200,6 +201,7 @@ def save(
                     k: getattr(befores[(row.view, row.row_id)], k)
                     for k in cleaned[(row.view, row.row_id)]
                 },
+                version=afters[(row.view, row.row_id)].version,
             )
             for row in rows
         ]

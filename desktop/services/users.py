@@ -76,7 +76,7 @@ def validate(changes: dict[str, Any]) -> dict[str, Any]:
 
 def _status(value: Any) -> UserStatus:
     try:
-        if isinstance(value, str) and not value.strip().isdigit():
+        if isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit()):
             return UserStatus[value.strip().upper()]
         return UserStatus(int(value))
     except (KeyError, ValueError, TypeError):
@@ -123,16 +123,38 @@ def check_email(db: Database, email: str, exclude_id: int | None = None) -> Emai
     return EmailCheck(exact, tuple(row.email for row in rows if row.email != email.strip()))
 
 
-def _ensure_email_free(connection: Connection, email: str, exclude_id: int | None) -> None:
+def email_problem(connection: Connection, email: str, exclude_id: int | None) -> str | None:
+    """Why `email` cannot be given to a user (not `exclude_id`): another user has it, or
+    has it in other letter case. Firebase Authentication compares emails without case,
+    so two such rows would point at one sign-in identity. Existing case-only pairs in
+    the data stay editable in every other field: this is checked only for a new email.
+
+    The ILIKE (no wildcards: the address with `%`, `_` and `\\` escaped) lets PostgreSQL
+    use the trigram index on email instead of reading every row for lower(email)."""
+    pattern = email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     taken = connection.execute(
         text(
-            'SELECT id FROM "user" WHERE email = :email'
+            'SELECT id, email FROM "user" WHERE email ILIKE :pattern'
+            " AND lower(email) = lower(:email)"
             " AND (CAST(:exclude AS bigint) IS NULL OR id <> :exclude)"
+            " ORDER BY (email = :email) DESC, id LIMIT 1"
         ),
-        {"email": email, "exclude": exclude_id},
+        {"pattern": pattern, "email": email, "exclude": exclude_id},
     ).first()
-    if taken is not None:
-        raise v.ValidationError({"email": f"User #{taken.id} already has this email address."})
+    if taken is None:
+        return None
+    if taken.email == email:
+        return f"User #{taken.id} already has this email address."
+    return (
+        f"User #{taken.id} already has this email address in other letter case "
+        f"({taken.email}); Firebase treats them as one sign-in, so it is refused."
+    )
+
+
+def _ensure_email_free(connection: Connection, email: str, exclude_id: int | None) -> None:
+    problem = email_problem(connection, email, exclude_id)
+    if problem is not None:
+        raise v.ValidationError({"email": problem})
 
 
 def _ensure_organization(connection: Connection, org_id: int) -> None:
@@ -192,7 +214,7 @@ def update(
             raise NeedsConfirmation(
                 f"{before.name} is a system user; confirm that you mean to change it."
             )
-        if "email" in clean:
+        if "email" in clean and clean["email"] != before.email:
             _ensure_email_free(connection, clean["email"], user_id)
         if "organization_id" in clean:
             _ensure_organization(connection, clean["organization_id"])

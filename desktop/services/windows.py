@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from desktop.core import cancel
+from desktop.core.view_state import ViewState
 from desktop.db.queries import SortKey
-from desktop.db.view_state import ViewState
 from desktop.services.browse import Quantiles, estimated_total, fetch_window, quantiles
 from desktop.services.columns import BLOCK, TABLES, Total
 from desktop.services.display import Texts, row_texts

@@ -29,10 +29,9 @@ if TYPE_CHECKING:
 
 def _revision(database: Database) -> str:
     """Worker thread: the database's migration revision(s)."""
-    from desktop.db import migrate
+    from desktop.services.about import schema_revision
 
-    with database.engine.connect() as connection:
-        return ", ".join(migrate.current_revisions(connection)) or "none (not migrated)"
+    return schema_revision(database)
 
 
 class AboutDialog(QDialog):

@@ -20,6 +20,7 @@ from desktop.core.errors import KnownError
 from desktop.core.redaction import scrub
 from desktop.core.resources import icon_path
 from desktop.core.ui_state import UiStateStore
+from desktop.ui.collector import install as install_collector
 from desktop.ui.main_window import MainWindow
 from desktop.ui.runner import Runner
 from desktop.ui.theme import install as install_theme
@@ -180,14 +181,23 @@ def app_icon() -> QIcon:
     return icon
 
 
-def run(args: argparse.Namespace) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+def make_app(argv: list[str]) -> QApplication:
+    """The QApplication with the app's names and icon; garbage collection on its thread."""
+    app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Tenantry")
     app.setOrganizationName("Tenantry")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("tenantry")  # matches the installed tenantry.desktop entry
     app.setWindowIcon(app_icon())
+    # Cycles are collected on the GUI thread only: a collection on a worker destroys the
+    # Qt objects it frees there and can deadlock Qt against the interpreter.
+    install_collector(app)
+    return app
+
+
+def run(args: argparse.Namespace) -> int:
+    app = make_app(sys.argv[:1])
     keepalive = _install_signal_handlers(app)
     state = UiStateStore()  # window layout, views and saved filters (TENANTRY_HOME/config)
     install_theme(app, state.window.get("appearance"))

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import KnownError
 from desktop.core.profiles import Profile, ProfileError
 from desktop.core.secrets import SecretStoreError
-from desktop.db import errors
 from desktop.services.connect import ConnectionReport, Connector, Opened
+from desktop.services.failures import is_password_problem
 from desktop.services.firebase import profile_settings
 from desktop.ui.environment import style_for
 from desktop.ui.profile_form import ProfileForm, environment_icon
@@ -440,7 +440,7 @@ class ConnectionDialog(QDialog):
         if not isinstance(exc, KnownError):
             raise exc  # a bug: the runner's caller (pytest, the excepthook) must see it
         self._say_error(exc)
-        if isinstance(exc, errors.PasswordRequired | errors.WrongPassword):
+        if is_password_problem(exc):
             self.form.password.selectAll()
 
     def _say_error(self, exc: KnownError) -> None:

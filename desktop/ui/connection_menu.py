@@ -92,10 +92,8 @@ class ConnectionControls(QObject):
             return
         self.banner.button.setEnabled(False)
         self.banner.label.setText("Reconnecting…")
-        from desktop.services.database import server_info
-
         self.runner.submit(
-            partial(server_info, database.engine),
+            database.server_info,
             on_success=lambda _info: self._reconnected(database),
             on_failure=self._reconnect_failed,
         )

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
-from desktop.db.user_status import UserStatus
+from desktop.core.user_status import UserStatus
 from desktop.ui.runner import Runner
 from desktop.ui.table_view import BrowseTab
 
@@ -28,6 +28,8 @@ class EditActions(QObject):
     changed = Signal()
     #: A message for the status bar.
     message = Signal(str)
+    #: An organization was deleted (its id): panes showing it must let go of it.
+    organization_deleted = Signal(int)
 
     def __init__(
         self,
@@ -44,6 +46,7 @@ class EditActions(QObject):
         self.context: EditContext | None = None
         menu = window.menuBar().addMenu("&Edit")
         menu.setObjectName("editMenu")
+        menu.aboutToShow.connect(self.update_undo_text)
 
         def action(text: str, slot: Callable[[], None], shortcut: Any = None) -> QAction:
             item = QAction(text, window)
@@ -109,6 +112,7 @@ class EditActions(QObject):
             item.setToolTip(
                 "" if writable else "Not available: no database, or a read-only profile."
             )
+        self.update_undo_text()
 
     def _entity(self) -> str | None:
         tab = self.current_tab()
@@ -135,6 +139,8 @@ class EditActions(QObject):
         for signal in ("saved", "deleted", "imported", "finished_ok"):
             if hasattr(dialog, signal):
                 getattr(dialog, signal).connect(lambda *_: self.changed.emit())
+        if hasattr(dialog, "done_message"):
+            dialog.done_message.connect(self.message.emit)
         dialog.show()
 
     # -- actions ----------------------------------------------------------------------------
@@ -162,8 +168,10 @@ class EditActions(QObject):
         from desktop.ui.forms.user_form import UserForm
 
         context = self._ready()
+        if context is None:  # _ready said why (no database, or a read-only profile)
+            return
         ids = self._selected_ids()
-        if context is None or not ids:
+        if not ids:
             self.message.emit("Select a loaded row to edit.")
             return
         entity = self._entity()
@@ -179,39 +187,60 @@ class EditActions(QObject):
         from desktop.ui.forms.organization_delete import OrganizationDeleteDialog
 
         context = self._ready()
+        if context is None:
+            return
         ids = self._selected_ids()
-        if context is None or not ids:
+        if not ids:
             self.message.emit("Select loaded rows to delete.")
             return
         entity = self._entity()
         if entity == "organizations":
-            self._open(OrganizationDeleteDialog(context, ids[0], self.window))
+            dialog = OrganizationDeleteDialog(context, ids[0], self.window)
+            dialog.deleted.connect(self.organization_deleted.emit)
+            self._open(dialog)
         elif entity == "users":
             self._open(BulkDialog(context, ids, "delete", self.window))
         elif entity == "plugins":
             self._delete_plugin(context, ids[0])
 
     def _delete_plugin(self, context: EditContext, plugin_id: int) -> None:
+        """Load the plugin, ask with its title, then delete exactly the version asked about
+        (a colleague's change in between is a conflict, not deleted unseen)."""
         from desktop.services import plugins
-        from desktop.ui.confirm import confirm_write
-
-        answer = QMessageBox.question(
-            self.window,
-            "Delete plugin?",
-            f"Delete plugin #{plugin_id} and its configuration? This cannot be undone.",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        if not confirm_write(self.window, context.database, f"Delete plugin #{plugin_id}"):
-            return
-
-        def job() -> object:
-            record = plugins.load_masked(context.database, plugin_id)
-            return plugins.delete(context.database, context.actor, plugin_id, record.version)
 
         self.runner.submit(
-            job,
-            on_success=lambda _: self._done(f"Deleted plugin #{plugin_id}."),
+            partial(plugins.load_masked, context.database, plugin_id),
+            on_success=lambda record: self._confirm_plugin_delete(context, record),
+            on_failure=self._failed,
+        )
+
+    def _confirm_plugin_delete(self, context: EditContext, record: Any) -> None:
+        from desktop.services import plugins
+        from desktop.ui.confirm import confirm_destructive_write
+
+        what = f"plugin “{record.title}” (#{record.id}, {record.data_source})"
+        if not context.production:
+            answer = QMessageBox.question(
+                self.window,
+                "Delete plugin?",
+                f"Delete {what} and its configuration? This cannot be undone.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        elif not confirm_destructive_write(
+            self.window, context.database, f"Delete {what} and its configuration."
+        ):
+            return
+        self.runner.submit(
+            partial(
+                plugins.delete,
+                context.database,
+                context.actor,
+                record.id,
+                record.version,
+                undo=context.undo,
+            ),
+            on_success=lambda _: self._done(f"Deleted {what}."),
             on_failure=self._failed,
         )
 
@@ -219,8 +248,10 @@ class EditActions(QObject):
         from desktop.ui.forms.bulk_dialog import BulkDialog
 
         context = self._ready()
+        if context is None:
+            return
         ids = self._selected_ids()
-        if context is None or not ids or self._entity() != "users":
+        if not ids or self._entity() != "users":
             self.message.emit("Select loaded users first.")
             return
         dialog = BulkDialog(context, ids, "status", self.window)
@@ -231,8 +262,10 @@ class EditActions(QObject):
         from desktop.ui.forms.bulk_dialog import BulkDialog
 
         context = self._ready()
+        if context is None:
+            return
         ids = self._selected_ids()
-        if context is None or not ids or self._entity() != "users":
+        if not ids or self._entity() != "users":
             self.message.emit("Select loaded users first.")
             return
         self._open(BulkDialog(context, ids, "move", self.window))
@@ -249,13 +282,31 @@ class EditActions(QObject):
             return
         self._open(CsvImportDialog(context, org, self.window))
 
+    def update_undo_text(self) -> None:
+        """The Undo command names what it undoes ("Undo: status of 50 users")."""
+        description = self.context.undo.next_description if self.context else None
+        self.undo_action.setText(
+            "Undo: " + description.removeprefix("Undo").lstrip(": ")
+            if description
+            else "Undo last change"
+        )
+
     def undo(self) -> None:
+        from desktop.ui.confirm import confirm_write
+
         context = self._ready()
         if context is None:
             return
         description = context.undo.next_description
         if description is None:
-            self.message.emit("There is nothing to undo.")
+            irreversible = context.undo.last_irreversible
+            self.message.emit(
+                f"Nothing to undo: the last change ({irreversible}) cannot be undone."
+                if irreversible
+                else "There is nothing to undo."
+            )
+            return
+        if not confirm_write(self.window, context.database, description):
             return
         self.runner.submit(
             partial(context.undo.undo, context.database, context.actor),
@@ -266,6 +317,7 @@ class EditActions(QObject):
     def _done(self, text: str) -> None:
         self.message.emit(text)
         self.changed.emit()
+        self.update_undo_text()
 
     def _failed(self, exc: BaseException) -> None:
         from desktop.services.writes import ConflictError

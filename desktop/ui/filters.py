@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.db.user_status import UserStatus
-from desktop.db.view_state import ViewState
+from desktop.core.user_status import UserStatus
+from desktop.core.view_state import ViewState
 
 DEBOUNCE_MS = 150
 SEARCH_HINTS = {

@@ -25,19 +25,10 @@ NO_PROJECT = "This connection has no Firebase project. Set one in its profile (C
 
 
 def _accounts_for(database: Database) -> FirebaseAccounts | None:
-    """Worker thread (keyring, imports): the profile's Firebase project, or None."""
-    profile = database.profile
-    if profile is None or not profile.firebase_project:
-        return None
-    from desktop.services import audit
-    from desktop.services.firebase import profile_settings
-    from desktop.services.firebase.session import FirebaseAccounts
-    from desktop.services.writes import actor_for
+    """Worker thread: Firebase's libraries import here, not at start-up."""
+    from desktop.services.firebase.session import accounts_for
 
-    settings = profile_settings.settings_for(profile)
-    return FirebaseAccounts(
-        database.engine, settings, audit=audit.firebase_hook(actor_for(database))
-    )
+    return accounts_for(database)
 
 
 class FirebaseDock(QObject):

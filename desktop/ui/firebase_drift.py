@@ -179,7 +179,22 @@ class DriftDialog(QDialog):
         if self.busy or not entries:
             return
         deletes = sum(1 for e in entries if e.category is Category.ACCOUNTS_WITHOUT_USER)
-        if deletes and not self._confirm(
+        database = self.accounts.database if self.accounts is not None else None
+        if database is not None and database.requires_write_confirmation:
+            from desktop.ui.confirm import confirm_destructive_write, confirm_write
+
+            by_kind: dict[str, int] = {}
+            for entry in entries:
+                by_kind[entry.category.heading] = by_kind.get(entry.category.heading, 0) + 1
+            summary = f"Fix {len(entries):,} drift rows in Firebase and the database: " + (
+                "; ".join(f"{n:,} {kind.lower()}" for kind, n in sorted(by_kind.items()))
+            )
+            if deletes:
+                summary += f". {deletes:,} Firebase accounts are deleted."
+            ask = confirm_destructive_write if deletes else confirm_write
+            if not ask(self, database, summary):
+                return
+        elif deletes and not self._confirm(
             f"Delete {deletes:,} Firebase account(s) that no user links to? This cannot be undone."
         ):
             return

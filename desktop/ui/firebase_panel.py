@@ -276,6 +276,22 @@ class FirebaseAccountPanel(QWidget):
     def _act(self, method: str, *args: Any) -> None:
         if self.accounts is None or self.user_id is None or self._busy:
             return
+        database = self.accounts.database
+        if database is not None and database.requires_write_confirmation:
+            from desktop.ui.confirm import confirm_write
+
+            what = {
+                "create_account": "Create a Firebase account",
+                "link_account": "Link the Firebase account with the same email",
+                "set_enabled": "Enable the Firebase account"
+                if args and args[0]
+                else "Disable the Firebase account (and set the user Inactive)",
+                "sign_out_everywhere": "Sign out everywhere (revoke refresh tokens)",
+                "password_reset_link": "Make a password-reset link",
+            }[method]
+            email = self.current.user.email if self.current is not None else ""
+            if not confirm_write(self, database, f"{what} for user #{self.user_id} {email}."):
+                return
         call = getattr(self.accounts, method)
         user_id = self.user_id
         self._run_action(lambda: call(user_id, *args))

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.db.user_status import UserStatus
+from desktop.core.user_status import UserStatus
 from desktop.services.columns import Kind
 from desktop.ui.cell_delegate import CellDelegate
 from desktop.ui.table_model import PagedTableModel

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import KnownError
 from desktop.core.staging import Key, StagedChanges, StagedRow
-from desktop.db.user_status import UserStatus
+from desktop.core.user_status import UserStatus
 from desktop.ui.inline_delegate import InlineDelegate
 
 _TRIGGERS = (

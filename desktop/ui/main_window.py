@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWid
 
 from desktop import __version__
 from desktop.core.errors import KnownError
+from desktop.core.events import RowsChanged
 from desktop.core.ui_state import UiStateStore
 from desktop.services.columns import TABLES
 from desktop.ui.connection_menu import ConnectionControls
@@ -19,6 +21,7 @@ from desktop.ui.edit_actions import EditActions
 from desktop.ui.environment import style_for
 from desktop.ui.firebase_dock import FirebaseDock
 from desktop.ui.forms.audit_view import AuditView
+from desktop.ui.hub_bridge import HubBridge
 from desktop.ui.inline_editing import InlineEditing
 from desktop.ui.lazy_tab import LazyTab, warm_up
 from desktop.ui.look import Look
@@ -56,10 +59,21 @@ WARM_UP_FIRST = (
 WARM_UP_LATER = ("desktop.ui.migrations_panel", "desktop.ui.crash_dialog")
 
 
-def _migrations_panel(runner: Runner, parent: QWidget) -> MigrationsPanel:
+#: Shown once when a database has no Tenantry tables (instead of every view's SQL error).
+NO_SCHEMA_MESSAGE = (
+    "This database has no Tenantry tables yet: open the Migrations tab and upgrade it to "
+    "head; the tables load as soon as the schema is in place."
+)
+
+
+def _migrations_panel(
+    runner: Runner, parent: QWidget, finished: Callable[[object], None]
+) -> MigrationsPanel:
     from desktop.ui.migrations_panel import MigrationsPanel
 
-    return MigrationsPanel(runner, parent)
+    panel = MigrationsPanel(runner, parent)
+    panel.run_finished.connect(finished)
+    return panel
 
 
 class MainWindow(QMainWindow):
@@ -105,7 +119,7 @@ class MainWindow(QMainWindow):
             model.page_loaded.connect(self._check_first_pages)
             model.load_failed.connect(self.show_error)
         self.migrations_tab: LazyTab[MigrationsPanel] = LazyTab(
-            lambda parent: _migrations_panel(runner, parent), self.tabs
+            lambda parent: _migrations_panel(runner, parent, self._after_migration), self.tabs
         )
         self.migrations_tab.setObjectName("migrationsTab")
         self.tabs.addTab(self.migrations_tab, "Migrations")
@@ -130,7 +144,7 @@ class MainWindow(QMainWindow):
         runner.unhandled.connect(self.show_failure)
         self.editing = EditActions(self, runner, self.current_browse_tab, self.tenants.opened)
         self.editing.message.connect(self.statusBar().showMessage)
-        self.editing.changed.connect(self.reload_data)
+        self.editing.organization_deleted.connect(self.tenants.forget_organization)
         self.inline = InlineEditing(self, runner, lambda: self.editing.context)
         for tab in (*self.browse_tabs.values(), self.tenants.users, self.tenants.plugins):
             self.inline.attach(tab)
@@ -138,8 +152,11 @@ class MainWindow(QMainWindow):
             tab.view
             for tab in (*self.browse_tabs.values(), self.tenants.users, self.tenants.plugins)
         )
-        self.inline.changed.connect(self.reload_data)
         self.inline.message.connect(self.statusBar().showMessage)
+        # What every committed write changed, from the session's hub: each view refreshes
+        # the rows it touched, or reloads when rows may have moved (services/refresh.py).
+        self.hub = HubBridge(self)
+        self.hub.rows_changed.connect(self._rows_changed)
         self.firebase = FirebaseDock(self, runner)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.setObjectName("helpMenu")
@@ -190,16 +207,39 @@ class MainWindow(QMainWindow):
         )
         self.banner.setVisible(True)
         self.statusBar().showMessage("Connected", 3000)
+        self.hub.watch(database.hub)
         self._waiting_first_pages = set(self.models)
+        self.firebase.show_user(None)
+        self.migrations_tab.set_database(database)
+        self.firebase.set_database(database)
+        if database.info.has_schema:
+            self._show_data_of(database)
+        else:
+            self._show_data_of(None)  # every view empties: nothing of the previous database
+            self.show_error(NO_SCHEMA_MESSAGE)
+        self._update_title()
+
+    def _show_data_of(self, database: Database | None) -> None:
+        """Point every view, and the editing, at `database` (None: empty and inactive)."""
         self.tenants.set_database(database)
         self.browse_tabs["users"].set_database(database)
         self.browse_tabs["plugins"].set_database(database)
-        self.migrations_tab.set_database(database)
         self.audit_view.set_database(database)
         self.editing.set_database(database)
         self.inline.set_database(database)
-        self.firebase.set_database(database)
-        self._update_title()
+
+    def _after_migration(self, _result: object) -> None:
+        """A migration run finished: a database that had no schema may have one now."""
+        database = self.database
+        if database is None or self.editing.context is not None:
+            return
+
+        def loaded(present: bool) -> None:
+            if present and database is self.database:
+                self.statusBar().showMessage("The schema is in place: loading the tables…", 5000)
+                self._show_data_of(database)
+
+        self.runner.submit(database.has_schema, on_success=loaded, on_failure=self.show_failure)
 
     @property
     def migrations_panel(self) -> MigrationsPanel:
@@ -232,12 +272,22 @@ class MainWindow(QMainWindow):
         return current if isinstance(current, BrowseTab) else None
 
     def reload_data(self) -> None:
-        """After a change made here: show the new rows (the forms keep their own state)."""
+        """Read every view again from the start (the forms keep their own state). Writes
+        made here do not need it: their RowsChanged events refresh what they touched."""
         if self.database is None:
             return
         for tab in (*self.browse_tabs.values(), self.tenants.users, self.tenants.plugins):
             if tab.model.database is not None:
                 tab.model.set_database(self.database)
+        self.audit_view.reload()
+
+    def _rows_changed(self, change: RowsChanged) -> None:
+        """A write committed (here, through this session): show its rows as they are now."""
+        if self.database is None:
+            return
+        self.tenants.apply_change(change)
+        for name in ("users", "plugins"):
+            self.browse_tabs[name].model.apply_change(change)
         self.audit_view.reload()
 
     def _user_selected(self, tab: BrowseTab, row: int) -> None:

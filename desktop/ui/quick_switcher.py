@@ -169,7 +169,7 @@ class QuickSwitcher(QDialog):
             return
         self.state.setText("Searching…")
         self.runner.submit(
-            partial(quick_find.find, database.engine, text),
+            partial(database.quick_find, text),
             on_success=self._set_hits_and_report,
             on_failure=self._failed,
             key=KEY,
@@ -290,4 +290,4 @@ class QuickSwitcher(QDialog):
 
 
 def _searchable(text: str) -> bool:
-    return text.isdigit() or len(text) >= quick_find.MIN_SUBSTRING
+    return quick_find.is_id(text) or len(text) >= quick_find.MIN_SUBSTRING

@@ -10,9 +10,9 @@ from PySide6.QtCore import QObject, QPoint, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QComboBox, QInputDialog, QLineEdit, QMenu
 
+from desktop.core import view_state_codec
 from desktop.core.ui_state import UiStateStore
-from desktop.db import view_state_codec
-from desktop.db.view_state import ViewState
+from desktop.core.view_state import ViewState
 from desktop.ui import icons
 from desktop.ui.filters import FilterBar
 from desktop.ui.table_view import BrowseTab
@@ -135,8 +135,8 @@ class SavedFilters(QObject):
             return None
         try:
             saved = self.store.save_filter(profile, self.view_key, name, filters_json(self.tab))
-        except ValueError:
-            self.message.emit("A saved filter needs a name.")
+        except ValueError as exc:  # a blank name, or control or invisible characters
+            self.message.emit(str(exc))
             return None
         self.store.save()
         self.message.emit(f"Saved the filters as “{saved}”.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -26,14 +27,15 @@ from PySide6.QtGui import QColor
 
 from desktop.core.errors import KnownError
 from desktop.core.staging import StagedChanges, StagedRow
-from desktop.db.view_state import ViewState
+from desktop.core.view_state import ViewState
 from desktop.services.columns import BLOCK, Kind, TableSpec, Total
 from desktop.services.display import display
 from desktop.ui.runner import Runner
 
 if TYPE_CHECKING:
     # The query layer (and SQLAlchemy) load in the background after the window shows.
-    from desktop.services import windows
+    from desktop.core.events import RowsChanged
+    from desktop.services import refresh, windows
     from desktop.services.browse import Quantiles
     from desktop.services.database import Database
     from desktop.services.windows import Block, Loaded
@@ -79,6 +81,8 @@ class PagedTableModel(QAbstractTableModel):
     state_changed = Signal()
     #: A (re)load of the first rows started (empty and loading states show it).
     loading_started = Signal()
+    #: Rows a committed write touched were read again and replaced in place: (how many).
+    rows_refreshed = Signal(int)
 
     def __init__(
         self,
@@ -145,16 +149,20 @@ class PagedTableModel(QAbstractTableModel):
         return len(self._blocks)
 
     def set_database(self, database: Database | None) -> None:
+        """Show `database`'s rows; the same database again reloads in place. Another one
+        (or None) empties the view at once: no row of the previous database stays on
+        screen while the new one answers, or if it fails."""
+        switched = database is not self._database
         self._database = database
-        if database is None:
+        if database is None or switched:
             self._generation += 1
             self._runner.cancel(self._key("open"))
             self.beginResetModel()
             self._rows, self._total = 0, Total(0)
             self._clear_blocks()
             self.endResetModel()
-            return
-        self._reload()
+        if database is not None:
+            self._reload()
 
     def set_state(self, state: ViewState) -> None:
         """Show `state` (its search, filters and sort); reloads only if it changed, or if the
@@ -166,6 +174,66 @@ class PagedTableModel(QAbstractTableModel):
             self.state_changed.emit()
         if self._database is not None:
             self._reload()
+
+    def apply_change(self, change: RowsChanged) -> None:
+        """A committed write changed rows: refresh the loaded ones it touched in place, or
+        reload when rows may have entered, left or moved (see services/refresh.py)."""
+        if self._database is None:
+            return
+        from desktop.services import refresh  # deferred: off the start-up path
+
+        decision = refresh.plan(self._state, change)
+        if decision.action == refresh.NOTHING:
+            return
+        if decision.action == refresh.RELOAD or self._opening:
+            self._reload()
+            return
+        column = self._column_index[decision.match]
+        touched = {
+            int(row[0]): (block.index, offset)
+            for block in self._blocks.values()
+            for offset, row in enumerate(block.rows)
+            if row is not None and row[column] in change.ids
+        }
+        if not touched:
+            return
+        generation = self._generation
+        self._runner.submit(
+            partial(self._database.refreshed_rows, self._state, list(touched)),
+            on_success=partial(self._on_refreshed, generation, touched),
+            on_failure=partial(self._on_failure, generation),
+            pool="read",
+        )
+
+    def _on_refreshed(
+        self, generation: int, touched: dict[int, tuple[int, int]], found: refresh.Refreshed
+    ) -> None:
+        if generation != self._generation:
+            return  # reloaded since: the new rows are newer than these
+        sort_column = self._column_index.get(self._state.sort)
+        changed: dict[int, tuple[list[Any], list[Any]]] = {}
+        replaced = 0
+        for row_id, (index, offset) in touched.items():
+            block = self._blocks.get(index)
+            if block is None or offset >= len(block.rows):
+                continue  # evicted meanwhile: it loads afresh when next shown
+            old = block.rows[offset]
+            if old is None or int(old[0]) != row_id:
+                continue
+            new = found.rows.get(row_id)
+            if new is None or (sort_column is not None and new[sort_column] != old[sort_column]):
+                self._reload()  # it left the view or moved: only a reload places it right
+                return
+            rows, texts = changed.setdefault(index, (list(block.rows), list(block.texts)))
+            rows[offset] = new
+            replaced += 1
+            if offset < len(texts):
+                texts[offset] = found.texts.get(row_id)
+        for index, (rows, texts) in changed.items():
+            self._blocks[index] = replace(self._blocks[index], rows=tuple(rows), texts=tuple(texts))
+        if changed:
+            self._repaint_blocks(set(changed))
+            self.rows_refreshed.emit(replaced)
 
     def _key(self, what: str) -> str:
         return f"{what}:{self.spec.name}:{id(self)}"
@@ -183,15 +251,12 @@ class PagedTableModel(QAbstractTableModel):
         self._runner.cancel(self._key("count"))
         self._runner.cancel(self._key("estimate"))
         generation = self._generation
-        # deferred: off the start-up path
-        from desktop.services import browse, windows
-
         # A search's estimate (planning the trigram query, 2-3 ms) runs beside the first
         # page; other filters' estimates are cheap and come with it, as do the views of an
         # organization (which mostly fit in one block and open two at a time).
-        engine, beside = self._database.engine, bool(self._state.search.strip())
+        database, beside = self._database, bool(self._state.search.strip())
         self._runner.submit(
-            partial(windows.open_view, engine, self._state, estimate=not beside),
+            partial(database.open_view, self._state, estimate=not beside),
             on_success=partial(self._on_open, generation),
             on_failure=partial(self._on_failure, generation),
             key=self._key("open"),
@@ -199,7 +264,7 @@ class PagedTableModel(QAbstractTableModel):
         )
         if beside:  # at the same time, on the pool for short side jobs
             self._runner.submit(
-                partial(browse.estimated_total, engine, self._state),
+                partial(database.estimated_total, self._state),
                 on_success=partial(self._on_estimate, generation),
                 on_failure=_estimate_failed,  # the first page's own load reports faults
                 key=self._key("estimate"),
@@ -232,10 +297,8 @@ class PagedTableModel(QAbstractTableModel):
     def _start_count(self, generation: int) -> None:
         if generation != self._generation or self._database is None or self._runner.closed:
             return
-        from desktop.services import browse  # deferred: off the start-up path
-
         self._runner.submit(
-            partial(browse.count_total, self._database.engine, self._state),
+            partial(self._database.count_total, self._state),
             on_success=partial(self._on_count, generation),
             on_failure=partial(self._on_failure, generation),
             key=self._key("count"),
@@ -321,12 +384,9 @@ class PagedTableModel(QAbstractTableModel):
         anchors = {i: (b.first_key, b.last_key) for i, b in self._blocks.items()}
         from_end = frozenset(i for i, b in self._blocks.items() if b.from_end)
         generation = self._generation
-        from desktop.services import windows  # deferred: off the start-up path
-
         self._runner.submit(
             partial(
-                windows.load_blocks,
-                self._database.engine,
+                self._database.load_blocks,
                 self._state,
                 wanted,
                 anchors,

@@ -77,6 +77,7 @@ class BrowseTab(QWidget):
         self.setObjectName(f"{name}Tab")
         self.model = model
         self.runner = runner
+        self.fixed_organization = fixed_organization
         self.filters = FilterBar(name, fixed_organization=fixed_organization, parent=self)
         self.view = QTableView(self)
         self.view.setObjectName(f"{name}Table")
@@ -166,10 +167,8 @@ class BrowseTab(QWidget):
     def set_database(self, database: Database | None) -> None:
         self.model.set_database(database)
         if database is not None and self.filters.source is not None:
-            from desktop.services import browse  # deferred: off the start-up path
-
             self.runner.submit(
-                lambda: browse.data_sources(database.engine),
+                database.data_sources,
                 on_success=self.filters.set_sources,
                 on_failure=self._sources_failed,
                 key=f"sources:{id(self)}",
@@ -209,7 +208,12 @@ class BrowseTab(QWidget):
     def _show_total(self) -> None:
         model = self.model
         if model.database is None:
-            self.state.setText("Not connected.")
+            # An organization's pane has no database until an organization is chosen.
+            self.state.setText(
+                "Select an organization to see its rows."
+                if self.fixed_organization
+                else "Not connected."
+            )
             return
         if model.is_loading:
             self.state.setText("Loading…")
@@ -266,13 +270,14 @@ class BrowseTab(QWidget):
                 skipped += 1
                 continue
             rows.append([str(model.index(row, c).data() or "") for c in range(model.columnCount())])
-        return self._to_clipboard(rows, skipped)
+        return self._to_clipboard(rows, skipped, headers=1)
 
-    def _to_clipboard(self, rows: list[list[str]], skipped: int) -> str:
+    def _to_clipboard(self, rows: list[list[str]], skipped: int, headers: int = 0) -> str:
         text = tsv(rows) if rows else ""
         QGuiApplication.clipboard().setText(text)
-        note = f" ({skipped} rows still loading were left out)" if skipped else ""
-        self.message.emit(f"Copied {len(rows)} rows{note}")
+        copied = len(rows) - headers if len(rows) > headers else 0
+        note = f" ({_rows(skipped)} still loading left out)" if skipped else ""
+        self.message.emit(f"Copied {_rows(copied)}{note}")
         return text
 
     def go_to_organization(self) -> None:
@@ -290,3 +295,7 @@ class BrowseTab(QWidget):
         if self.goto_button.isVisibleTo(self) or self.model.spec.name in ("users", "plugins"):
             menu.addAction(self.goto_action)
         menu.popup(self.view.viewport().mapToGlobal(point))
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"

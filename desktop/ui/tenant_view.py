@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import KnownError
-from desktop.db.user_status import UserStatus
+from desktop.core.events import DELETE, RowsChanged
+from desktop.core.user_status import UserStatus
 from desktop.services.columns import TABLES
 from desktop.ui.runner import Runner
 from desktop.ui.table_model import PagedTableModel
@@ -41,6 +42,12 @@ class History:
         del self.items[self.position + 1 :]
         self.items.append(item)
         self.position = len(self.items) - 1
+
+    def forget(self, item: int) -> None:
+        """Drop `item` (a deleted organization) wherever it was looked at."""
+        before = self.items[: self.position + 1]
+        self.items = [i for i in self.items if i != item]
+        self.position = min(len([i for i in before if i != item]), len(self.items)) - 1
 
     def can_back(self) -> bool:
         return self.position > 0
@@ -164,9 +171,25 @@ class TenantView(QWidget):
         self.organizations.set_database(database)
         self.history = History()
         self.current = None
+        self.title.setText("Select an organization to see its users and plugins.")
+        self.summary.setText("")
         self.users.set_database(None)
         self.plugins.set_database(None)
         self.detail_tabs.setEnabled(False)
+        self._update_nav()
+
+    def forget_organization(self, organization_id: int) -> None:
+        """The organization was deleted: its pane and the Back/Forward history let go of it."""
+        self.history.forget(organization_id)
+        if self.current != organization_id:
+            self._update_nav()
+            return
+        self.current = None
+        self.users.set_database(None)
+        self.plugins.set_database(None)
+        self.detail_tabs.setEnabled(False)
+        self.title.setText(f"Organization {organization_id} was deleted.")
+        self.summary.setText("")
         self._update_nav()
 
     # -- navigation -------------------------------------------------------------------------
@@ -191,23 +214,44 @@ class TenantView(QWidget):
         self.detail_tabs.setEnabled(True)
         self._waiting = {"users", "plugins"}
         for tab in (self.users, self.plugins):
+            tab.export.subject = ""  # its name once the summary comes (its id until then)
             state = tab.filters.apply(tab.model.state).with_(organization_id=organization_id)
             if tab.model.database is None:
                 tab.model.set_state(state)
                 tab.set_database(self.database)
             else:
                 tab.model.set_state(state)
-        from desktop.services import browse  # deferred: off the start-up path
+        self._load_summary(organization_id)
+        self.organization_shown.emit(organization_id)
+
+    def apply_change(self, change: RowsChanged) -> None:
+        """A committed write changed rows: the list, the open organization's tables and its
+        summary follow (each table refreshes only what the change touched)."""
+        self.organizations.model.apply_change(change)
+        for tab in (self.users, self.plugins):
+            tab.model.apply_change(change)
+        current = self.current
+        if current is None or self.database is None:
+            return
+        if change.table == "organization" and current in change.ids:
+            if change.action == DELETE:
+                self.forget_organization(current)
+            else:
+                self._load_summary(current)
+        elif change.table in ("user", "plugin"):
+            self._load_summary(current)
+
+    def _load_summary(self, organization_id: int) -> None:
+        assert self.database is not None
 
         # The summary reads on its own pooled connection, beside the two first pages.
         self.runner.submit(
-            partial(browse.organization_summary, self.database.engine, organization_id),
+            partial(self.database.organization_summary, organization_id),
             on_success=self._on_summary,
             on_failure=self._on_summary_failed,
             key=f"tenant-summary:{id(self)}",
             pool="net",
         )
-        self.organization_shown.emit(organization_id)
 
     def _loaded(self, which: str) -> None:
         if which in self._waiting:
@@ -219,6 +263,8 @@ class TenantView(QWidget):
         if summary.id != self.current:
             return
         self.current_name = summary.name
+        for tab in (self.users, self.plugins):  # their exports are named after it
+            tab.export.subject = summary.name
         self.title.setText(f"{summary.name}  (organization {summary.id})")
         self.summary.setText(describe(summary))
 

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, QEvent, QObject
 from PySide6.QtWidgets import QApplication, QSplitter
 
+from desktop.core import view_state_codec
 from desktop.core.ui_state import UiStateStore
-from desktop.db import view_state_codec
+from desktop.ui.export import ExportMemory
 from desktop.ui.saved_filters import SavedFilters, show_in_bar
 from desktop.ui.table_view import BrowseTab
 
@@ -57,6 +58,10 @@ class WindowMemory(QObject):
         }
         for saved in self.saved_filters.values():
             saved.message.connect(window.statusBar().showMessage)
+        # One export folder and formula option for every view, remembered.
+        export_memory = ExportMemory(store)
+        for tab in self.views.values():
+            tab.export.memory = export_memory
         window.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:

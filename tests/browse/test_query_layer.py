@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from desktop.core.errors import KnownError
-from desktop.db.view_state import ViewState
+from desktop.core.view_state import ViewState
 from desktop.services import browse, columns, windows
 
 NOW = datetime.now(UTC)

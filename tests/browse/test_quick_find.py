@@ -72,3 +72,38 @@ def test_unusable_text_is_a_known_error(seeded_engine: Engine) -> None:
 
 def test_a_huge_number_is_not_an_id(seeded_engine: Engine) -> None:
     assert [h for h in find(seeded_engine, "9" * 30) if h.kind != "user"] == []
+
+
+@pytest.mark.parametrize("typed", ["1²", "①", "²", "٣", "12³4", "𝟙𝟚", "1\u00b9", "⑳"])
+def test_digits_that_are_not_ascii_are_searched_as_text(seeded_engine: Engine, typed: str) -> None:
+    """str.isdigit() accepts these and int() refuses them: a crash dialog from Ctrl+K."""
+    assert isinstance(find(seeded_engine, typed), list)  # no ValueError from int()
+
+
+@pytest.mark.parametrize("term", ["maria", "RARE", "svc-sync", "ta", "Harbor", "(EU)", "zzzz"])
+def test_substring_hits_are_the_first_matches_by_id_whichever_step_finds_them(
+    seeded_engine: Engine, monkeypatch: pytest.MonkeyPatch, term: str
+) -> None:
+    """A bounded walk of the ids first, then the trigram indexes: the same hits as one plain
+    `ORDER BY id LIMIT` query, for frequent, rare and trigram-less terms."""
+    from desktop.services import search_window
+
+    monkeypatch.setattr(search_window, "FIRST_WALK", 60)  # both steps, on a small database
+    if term == "RARE":
+        sql = "SELECT split_part(email, '@', 1) FROM \"user\" ORDER BY id OFFSET 1800 LIMIT 1"
+        term = _one(seeded_engine, sql)[0]
+    hits = find(seeded_engine, term, limit=5)
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    plain = {
+        "organization": "SELECT id FROM organization WHERE name ILIKE :p",
+        "user": 'SELECT id FROM "user" WHERE email ILIKE :p OR name ILIKE :p',
+        "plugin": "SELECT id FROM plugin WHERE title ILIKE :p",
+    }
+    found_any = False
+    with seeded_engine.connect() as connection:
+        for kind, sql in plain.items():
+            rows = connection.execute(text(sql + " ORDER BY id LIMIT 5"), {"p": pattern}).all()
+            expected = [row[0] for row in rows]
+            found_any = found_any or bool(expected)
+            assert [h.id for h in hits if h.kind == kind] == expected, kind
+    assert found_any == (term != "zzzz")

@@ -15,18 +15,23 @@ from desktop.services.records import load_user
 from desktop.services.writes import Actor, NeedsConfirmation
 
 
-def _seen(db: Database, limit: int, system: bool = False) -> dict[int, str]:
+def _seen(
+    db: Database, limit: int, system: bool = False, status: UserStatus | None = None
+) -> dict[int, str]:
     with db.engine.connect() as c:
         return dict(
             c.execute(
-                text('SELECT id, xmin::text FROM "user" WHERE is_system = :s ORDER BY id LIMIT :n'),
-                {"s": system, "n": limit},
+                text(
+                    'SELECT id, xmin::text FROM "user" WHERE is_system = :s'
+                    " AND (CAST(:status AS int) IS NULL OR status = :status) ORDER BY id LIMIT :n"
+                ),
+                {"s": system, "n": limit, "status": None if status is None else int(status)},
             ).all()
         )
 
 
 def test_bulk_status_changes_all_and_audits_each(db: Database, actor: Actor) -> None:
-    seen = _seen(db, 50)
+    seen = _seen(db, 50, status=UserStatus.ACTIVE)
     reported: list[tuple[int, int]] = []
     result = bulk.set_status(
         db, actor, seen, UserStatus.INACTIVE, progress=lambda d, t: reported.append((d, t))
@@ -128,3 +133,31 @@ def test_ten_thousand_users_in_under_two_seconds(db: Database, actor: Actor) -> 
     elapsed = time.perf_counter() - started
     print(f"bulk status of {len(seen):,} users: {elapsed:.2f} s")
     assert len(seen) == 10_000 and elapsed < 2.0
+
+
+def test_deactivate_skips_deleted_users_unless_asked_and_says_how_many(
+    db: Database, actor: Actor
+) -> None:
+    """Bulk "Deactivate" must not turn Deleted users into Inactive ones (they were revived)."""
+    active = _seen(db, 10, status=UserStatus.ACTIVE)
+    deleted = _seen(db, 7, status=UserStatus.DELETED)
+    inactive = _seen(db, 3, status=UserStatus.INACTIVE)
+    seen = {**active, **deleted, **inactive}
+    selection = bulk.snapshot(db, list(seen))
+    preview = selection.status_change(UserStatus.INACTIVE, include_deleted=False)
+    assert (preview.changing, preview.deleted_kept, preview.unchanged) == (10, 7, 3)
+    assert "7 Deleted users are skipped" in preview.describe(UserStatus.INACTIVE)
+
+    result = bulk.set_status(db, actor, selection.versions, UserStatus.INACTIVE)
+    assert set(result.versions) == set(active)
+    assert result.skipped == {"deleted": 7, "unchanged": 3}
+    now = _statuses(db, seen)
+    assert {now[i] for i in deleted} == {int(UserStatus.DELETED)}
+    assert {now[i] for i in active} == {int(UserStatus.INACTIVE)}
+    audited = {e.entity_id for e in audit.entries(db, entity="user", limit=100)}
+    assert audited == set(active)  # skipped rows are neither written nor audited
+
+    again = bulk.snapshot(db, list(deleted))
+    revived = bulk.set_status(db, actor, again.versions, UserStatus.ACTIVE, include_deleted=True)
+    assert set(revived.versions) == set(deleted) and revived.skipped == {}
+    assert {_statuses(db, deleted)[i] for i in deleted} == {int(UserStatus.ACTIVE)}

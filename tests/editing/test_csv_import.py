@@ -86,8 +86,24 @@ def test_apply_is_all_or_nothing(db: Database, actor: Actor) -> None:
         ("email\nx@example.com\n", "missing: name"),
         ("name,email,color\n", "Unknown column"),
         ("name,email\na\x00,b@example.com\n", "NUL"),
+        ("name,email,email\nA,a@example.com,b@example.com\n", "'email' more than once"),
+        ("name,Email, EMAIL \nA,a@example.com,b@example.com\n", "'email' more than once"),
+        ("name,email,name\n", "'name' more than once"),
     ],
 )
 def test_bad_files_give_a_clear_message(db: Database, content: str, message: str) -> None:
     with pytest.raises(KnownError, match=message):
         csv_import.plan(db, 1, content)
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["a\x1b]0;pwned\x07@example.com", "a\u202e@example.com", "a\u200b@example.com", "a\x9b@x.io"],
+)
+def test_an_email_with_control_or_invisible_characters_is_a_bad_line(
+    db: Database, email: str
+) -> None:
+    plan = csv_import.plan(db, 1, f"name,email\nOk,ok-unsafe@example.com\nBad,{email}\n")
+    assert [row.fields["email"] for row in plan.rows] == ["ok-unsafe@example.com"]
+    [(line, message)] = plan.errors
+    assert line == 3 and "Email must not contain control or invisible characters" in message

@@ -10,7 +10,7 @@ from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtGui import QGuiApplication
 
 from desktop.core import paths
-from desktop.db.view_state import ViewState
+from desktop.core.view_state import ViewState
 from desktop.services import plugins
 from desktop.services.database import Database
 from desktop.services.export import export_view

@@ -129,6 +129,52 @@ def test_a_colleagues_change_is_a_conflict_and_nothing_of_the_batch_is_written(
     assert grid_row(db, "users", first)["name"] == "Mine"
 
 
+@pytest.mark.parametrize(
+    ("view", "edit", "colleague"),
+    [
+        # Columns the grid never shows: the row version is what tells.
+        ("users", {"name": "Mine"}, "UPDATE \"user\" SET active_token_id = 'tok-1' WHERE id = :id"),
+        (
+            "plugins",
+            {"title": "Mine"},
+            # The same credential key names (what the grid shows), another secret value.
+            "UPDATE plugin SET credentials = (SELECT json_object_agg(k, 'rotated')"
+            " FROM json_object_keys(credentials) AS k) WHERE id = :id",
+        ),
+        # Even a colleague who wrote the values the grid shows again: the row was written.
+        ("organizations", {"name": "Mine"}, "UPDATE organization SET name = name WHERE id = :id"),
+    ],
+)
+def test_a_change_to_a_column_the_grid_does_not_show_is_a_conflict(
+    db: Database, other_db: Database, actor: Actor, view: str, edit: dict[str, Any], colleague: str
+) -> None:
+    table = {"users": '"user"', "plugins": "plugin", "organizations": "organization"}[view]
+    with db.engine.connect() as c:
+        row_id = int(
+            c.execute(
+                text(
+                    f"SELECT min(id) FROM {table}"
+                    + (" WHERE json_typeof(credentials) = 'object'" if view == "plugins" else "")
+                )
+            ).scalar_one()
+        )
+    seen = grid_row(db, view, row_id)
+    row = staged(db, view, row_id, **edit)
+    assert row.version == seen["version"] is not None
+    with other_db.engine.begin() as c:
+        c.execute(text(colleague), {"id": row_id})
+    # What the grid shows of the row is unchanged: only the version says it was written.
+    shown = {k: v for k, v in grid_row(db, view, row_id).items() if k != "version"}
+    assert shown == {k: v for k, v in seen.items() if k != "version"}
+    state, audits = snapshot(db), audit_count(db)
+    with pytest.raises(StagedSaveFailed) as caught:
+        staged_save.save(db, actor, [row])
+    (conflict,) = caught.value.conflicts
+    assert (conflict.view, conflict.row_id) == (view, row_id)
+    assert "changed by someone else" in conflict.message
+    assert snapshot(db) == state and audit_count(db) == audits
+
+
 def test_a_row_deleted_meanwhile_is_a_conflict(
     db: Database, other_db: Database, actor: Actor
 ) -> None:
@@ -146,6 +192,10 @@ def test_a_row_deleted_meanwhile_is_a_conflict(
     ("view", "changes", "field", "words"),
     [
         ("users", {"email": "not an email"}, "email", "not a valid email"),
+        ("users", {"email": "ceo\u202emoc.evil@x.io"}, "email", "U+202E"),
+        ("users", {"email": "a\x1b[2Jb@example.com"}, "email", "U+001B"),
+        ("users", {"email": "a\x9bb@example.com"}, "email", "U+009B"),
+        ("users", {"email": "a\u200b@example.com"}, "email", "U+200B ZERO WIDTH SPACE"),
         ("users", {"name": "   "}, "name", "required"),
         ("users", {"name": "x" * 10_000}, "name", "too long"),
         ("users", {"name": "nul\x00byte"}, "name", "NUL"),
@@ -189,6 +239,29 @@ def test_duplicate_emails_in_the_database_and_within_the_batch(db: Database, act
     assert snapshot(db) == state
 
 
+def test_an_inline_email_differing_only_in_letter_case_is_refused(
+    db: Database, actor: Actor
+) -> None:
+    a, b = user_ids(db, 2)
+    taken = grid_row(db, "users", b)["email"]
+    state = snapshot(db)
+    with pytest.raises(StagedSaveFailed) as caught:
+        staged_save.save(db, actor, [staged(db, "users", a, email=taken.upper())])
+    assert (
+        f"User #{b} already has this email address in other letter case"
+        in (caught.value.problems[("users", a)]["email"])
+    )
+    assert snapshot(db) == state
+    rows = [
+        staged(db, "users", a, email="Twin@example.org"),
+        staged(db, "users", b, email="twin@example.org"),
+    ]
+    with pytest.raises(StagedSaveFailed) as twins:
+        staged_save.save(db, actor, rows)
+    assert "same save" in twins.value.problems[("users", b)]["email"]
+    assert snapshot(db) == state
+
+
 def test_system_users_need_confirmation(db: Database, actor: Actor) -> None:
     (system_id,) = user_ids(db, 1, system=True)
     row = staged(db, "users", system_id, name="Renamed Service")
@@ -216,7 +289,11 @@ def test_plugin_title_changes_and_credentials_stay(db: Database, actor: Actor) -
 
 def test_undo_restores_the_whole_save(db: Database, actor: Actor) -> None:
     first, second = user_ids(db, 2)
-    before = [grid_row(db, "users", i) for i in (first, second)]
+
+    def shown(row_id: int) -> dict[str, Any]:  # what undo restores: all but the row version
+        return {k: v for k, v in grid_row(db, "users", row_id).items() if k != "version"}
+
+    before = [shown(i) for i in (first, second)]
     undo = UndoStack()
     staged_save.save(
         db,
@@ -226,7 +303,7 @@ def test_undo_restores_the_whole_save(db: Database, actor: Actor) -> None:
     )
     assert undo.next_description == "Undo 2 inline changes"
     undo.undo(db, actor)
-    assert [grid_row(db, "users", i) for i in (first, second)] == before
+    assert [shown(i) for i in (first, second)] == before
 
 
 def test_read_only_sessions_are_refused(seeded_url: str, actor: Actor) -> None:

@@ -192,3 +192,60 @@ def test_plugin_validation_names_the_field(
     assert caught.value.field == field
     with db.engine.connect() as c:
         assert load_plugin(c, 1) == plugin
+
+
+def test_a_stale_organization_delete_preview_deletes_nothing(
+    db: Database, other_db: Database, actor: Actor
+) -> None:
+    """The preview said N users; a colleague added one; the delete must not take N + 1."""
+    org_id = 3
+    preview = organizations.delete_impact(db, org_id)
+    with other_db.engine.begin() as c:
+        c.execute(
+            text(
+                'INSERT INTO "user" (name, email, organization_id, status, is_system)'
+                " VALUES ('Late Arrival', 'late.arrival@example.com', :o, 1, false)"
+            ),
+            {"o": org_id},
+        )
+    with pytest.raises(organizations.StalePreview) as stale:
+        organizations.delete(db, actor, org_id, preview.organization.version, preview=preview)
+    assert stale.value.impact.users == preview.users + 1
+    assert f"users {preview.users + 1:,} (the preview said {preview.users:,})" in str(stale.value)
+    with db.engine.connect() as c:
+        organization = text("SELECT count(*) FROM organization WHERE id = :o")
+        assert c.execute(organization, {"o": org_id}).scalar_one() == 1
+        assert (
+            c.execute(
+                text('SELECT count(*) FROM "user" WHERE organization_id = :o'), {"o": org_id}
+            ).scalar_one()
+            == preview.users + 1
+        )
+    assert audit.entries(db, entity="organization", limit=10) == []
+    # Confirmed again with the new figures, it goes through.
+    organizations.delete(
+        db, actor, org_id, preview.organization.version, preview=stale.value.impact
+    )
+    with db.engine.connect() as c:
+        assert (
+            c.execute(
+                text("SELECT count(*) FROM organization WHERE id = :o"), {"o": org_id}
+            ).scalar_one()
+            == 0
+        )
+
+
+def test_undo_never_reaches_past_a_permanent_delete(db: Database, actor: Actor) -> None:
+    """Ctrl+Z after an organization delete silently reverted an older change."""
+    stack = UndoStack()
+    user = _user(db)
+    users.update(db, actor, user.id, user.version, {"name": "Older Change"}, undo=stack)
+    assert stack.next_description is not None
+    org = organizations.delete_impact(db, 5)
+    organizations.delete(db, actor, 5, org.organization.version, preview=org, undo=stack)
+    assert stack.next_description is None
+    assert stack.last_irreversible == f"Delete organization {org.organization.name}"
+    with pytest.raises(KnownError, match="cannot be undone"):
+        stack.undo(db, actor)
+    with db.engine.connect() as c:
+        assert load_user(c, user.id).name == "Older Change"  # type: ignore[union-attr]

@@ -184,3 +184,43 @@ def test_read_only_profile_refuses_every_write_before_sending_it(seeded_url: str
         assert _load(db, user.id) == user
     finally:
         db.dispose()
+
+
+def test_a_new_case_only_duplicate_email_is_refused_existing_pairs_stay_editable(
+    db: Database, actor: Actor
+) -> None:
+    """Firebase compares emails without case: such rows would share one sign-in identity."""
+    with db.engine.begin() as c:
+        first, second, third = c.execute(
+            text('SELECT id FROM "user" WHERE NOT is_system ORDER BY id LIMIT 3')
+        ).scalars()
+        c.execute(
+            text('UPDATE "user" SET email = :e WHERE id = :i'),
+            {"e": "Grace.Case@example.com", "i": first},
+        )
+    with db.engine.connect() as c:
+        target = load_user(c, second)
+    assert target is not None
+    with pytest.raises(ValidationError) as refused:
+        users.update(db, actor, second, target.version, {"email": "grace.case@EXAMPLE.com"})
+    assert "other letter case (Grace.Case@example.com)" in refused.value.problems["email"]
+    assert f"User #{first}" in refused.value.problems["email"]
+    with pytest.raises(ValidationError, match="other letter case"):
+        users.create(
+            db,
+            actor,
+            {"name": "Dup", "email": "GRACE.CASE@example.com", "organization_id": 1, "status": 1},
+        )
+    # A case-only pair already in the data: the rows stay editable in other fields.
+    with db.engine.begin() as c:
+        c.execute(
+            text('UPDATE "user" SET email = :e WHERE id = :i'),
+            {"e": "grace.case@example.com", "i": third},
+        )
+    with db.engine.connect() as c:
+        pair = load_user(c, third)
+    assert pair is not None
+    renamed = users.update(
+        db, actor, third, pair.version, {"name": "Still Editable", "email": pair.email}
+    )
+    assert renamed.name == "Still Editable"

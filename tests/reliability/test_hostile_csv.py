@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from desktop.core.errors import KnownError
+from desktop.core.validation import first_unsafe_char
 from desktop.services import csv_import
 from desktop.services.database import Database
 from desktop.services.writes import Actor
@@ -87,6 +88,10 @@ def test_csv_import_of_random_content(
     assert all(message.strip() for _line, message in plan.errors)
     emails = [row.fields["email"] for row in plan.rows]
     assert len({e.lower() for e in emails}) == len(emails)
+    assert all(first_unsafe_char(e) is None for e in emails), emails
+    first_line = content.lstrip("\ufeff").splitlines()[0] if content.strip() else ""
+    named = [h.strip().lower() for h in next(csv.reader([first_line]), [])]
+    assert len(set(named)) == len(named) or not first_line, "a repeated column was accepted"
     try:
         inserted = csv_import.apply(db, actor, plan)
     except KnownError as exc:

@@ -12,7 +12,7 @@ from sql_oracle import SORTS, independent_ids
 from sqlalchemy.engine import Engine
 
 from desktop.core.errors import KnownError
-from desktop.db.view_state import MAX_SEARCH_CHARS, ViewState
+from desktop.core.view_state import MAX_SEARCH_CHARS, ViewState
 from desktop.services import browse, windows
 
 from .conftest import HOSTILE_PROFILE

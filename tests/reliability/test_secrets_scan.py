@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text
 from desktop.cli import profile as profile_cli
 from desktop.core import logs, redaction
 from desktop.core.secrets import SERVICE
-from desktop.db.view_state import ViewState
+from desktop.core.view_state import ViewState
 from desktop.services import plugins
 from desktop.services.connect import Connector
 from desktop.services.export import export_view

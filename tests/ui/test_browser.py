@@ -18,7 +18,7 @@ from sql_oracle import independent_ids
 from sqlalchemy import text
 
 from conftest import GuiThreadGuard
-from desktop.db.view_state import ViewState
+from desktop.core.view_state import ViewState
 from desktop.services.columns import BLOCK
 from desktop.services.database import Database
 from desktop.ui.main_window import MainWindow
@@ -257,8 +257,11 @@ def test_copy_rows_as_tsv_keeps_credentials_masked(
         tab.view.selectionModel().SelectionFlag.Select
         | tab.view.selectionModel().SelectionFlag.Rows,
     )
+    messages: list[str] = []
+    tab.message.connect(messages.append)
     copied = tab.copy_rows()
     assert QGuiApplication.clipboard().text() == copied
+    assert messages == ["Copied 2 rows"]  # the header line is not a row
     lines = copied.splitlines()
     assert lines[0].split("\t")[:3] == ["ID", "Title", "Data source"]
     assert len(lines) == 3 and all(
@@ -269,6 +272,9 @@ def test_copy_rows_as_tsv_keeps_credentials_masked(
         assert secret not in copied
     cells = tab.copy_cells()
     assert cells.count("\n") == 2 and "\t" in cells
+    tab.view.selectRow(0)
+    tab.copy_cells()
+    assert messages[-1] == "Copied 1 row"
 
 
 def test_export_matches_the_database_and_masks_credentials(
@@ -308,6 +314,103 @@ def test_export_matches_the_database_and_masks_credentials(
         for d in document
     )
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_the_export_dialog_makes_formulas_safe_unless_told_otherwise(
+    qtbot, window: MainWindow, database: Database, gui_guard: GuiThreadGuard, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QCheckBox, QFileDialog, QLineEdit
+
+    with gui_guard.allow(), database.engine.begin() as c:
+        c.execute(text('UPDATE "user" SET name = :n WHERE id = 1'), {"n": "=HYPERLINK(1)"})
+    users = window.browse_tabs["users"]
+    wait_loaded(qtbot, users.model, ViewState("users", search="HYPERLINK"))
+    dialog = users.export.save_dialog()
+    box = dialog.findChild(QCheckBox, "exportSafeFormulas")
+    assert box is not None and box.isChecked() and box.isVisibleTo(dialog)
+    assert "formulas safe for spreadsheets" in box.text()
+    assert "-5" in box.toolTip() and "= + - @" in box.toolTip()
+    dialog.deleteLater()
+
+    def name_in(path: Path) -> str:
+        with path.open(newline="") as f:
+            return [r["name"] for r in csv.DictReader(f)][0]
+
+    with qtbot.waitSignal(users.export.finished, timeout=20_000):
+        users.export.start(tmp_path / "safe.csv", "csv")
+    assert name_in(tmp_path / "safe.csv") == "'=HYPERLINK(1)"
+
+    raw = tmp_path / "raw.csv"
+
+    def answer() -> None:  # what a person does in the dialog: a name, untick, Save
+        shown = QApplication.activeModalWidget()
+        assert isinstance(shown, QFileDialog)
+        name = shown.findChild(QLineEdit, "fileNameEdit")  # typed as a person would
+        assert name is not None
+        name.setText(str(raw))
+        option = shown.findChild(QCheckBox, "exportSafeFormulas")
+        assert option is not None and option.isChecked()
+        option.setChecked(False)
+        shown.accept()
+
+    QTimer.singleShot(300, answer)
+    with qtbot.waitSignal(users.export.finished, timeout=20_000) as blocker:
+        users.export.choose_and_export()
+    assert blocker.args == [f"Exported 1 row to {raw}", str(raw)]
+    assert name_in(raw) == "=HYPERLINK(1)"
+    assert users.export.safe_formulas is False  # remembered for the next export
+
+
+def test_an_export_is_named_after_the_organization_and_starts_in_the_last_folder(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from PySide6.QtWidgets import QLineEdit
+
+    from desktop.core.ui_state import UiStateStore
+    from desktop.ui.export import ExportMemory
+
+    tenants = window.tenants
+    panel = tenants.users.export
+    # One folder and formula option for every view of the window.
+    assert panel.memory is window.browse_tabs["users"].export.memory
+    assert panel.memory is tenants.plugins.export.memory
+    with qtbot.waitSignal(tenants.organization_loaded, timeout=10_000):
+        tenants.organizations.view.selectRow(0)
+    qtbot.waitUntil(lambda: "plugins" in tenants.summary.text(), timeout=10_000)
+    slug = tenants.current_name.lower().replace(" ", "-")
+    today = date.today().isoformat()
+    assert panel.suggested_path().name == f"users-{slug}-{today}.csv"
+    assert tenants.plugins.export.suggested_path().name == f"plugins-{slug}-{today}.csv"
+    # With no export yet: the documents folder (or home), never the working directory.
+    assert panel.suggested_path().parent == panel.memory.start_folder()
+    assert panel.memory.start_folder() != Path.cwd() or Path.cwd() == Path.home()
+
+    # The dialog opens there, with that name typed in.
+    dialog = panel.save_dialog()
+    name = dialog.findChild(QLineEdit, "fileNameEdit")
+    assert name is not None and name.text() == f"users-{slug}-{today}.csv"
+    assert Path(dialog.directory().absolutePath()) == panel.memory.start_folder().resolve()
+    dialog.deleteLater()
+
+    # A finished export's message goes once the view shows something else.
+    target = tmp_path / "exports" / "inactive.csv"
+    target.parent.mkdir()
+    with qtbot.waitSignal(panel.finished, timeout=20_000):
+        panel.start(target, "csv")
+    assert panel.label.text().startswith("Exported ")
+    panel.model.set_state(panel.model.state.with_(search="zz"))
+    assert panel.label.text() == ""
+
+    # The folder chosen and the formula option are remembered across starts.
+    store = UiStateStore(tmp_path / "ui-state.json")
+    ExportMemory(store).chosen(target, False)
+    again = ExportMemory(UiStateStore(tmp_path / "ui-state.json"))
+    assert again.start_folder() == target.parent and again.safe_formulas is False
+    target.parent.rename(tmp_path / "moved")  # a folder gone: the documents folder again
+    assert again.start_folder() != target.parent
 
 
 def test_cancelled_export_leaves_no_complete_looking_file(

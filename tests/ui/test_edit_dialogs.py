@@ -127,23 +127,52 @@ def test_production_delete_needs_the_typed_name(qtbot, database: Database, runne
 
 def test_bulk_status_with_progress(qtbot, context: EditContext) -> None:  # type: ignore[no-untyped-def]
     with context.database.engine.connect() as c:
-        ids = list(
-            c.execute(
-                text('SELECT id FROM "user" WHERE NOT is_system ORDER BY id LIMIT 300')
-            ).scalars()
-        )
+        rows = c.execute(
+            text('SELECT id, status FROM "user" WHERE NOT is_system ORDER BY id LIMIT 300')
+        ).all()
+    ids = [row.id for row in rows]
+    deleted = [row.id for row in rows if row.status == int(UserStatus.DELETED)]
+    inactive = [row.id for row in rows if row.status == int(UserStatus.INACTIVE)]
+    assert deleted and inactive  # the seeded data mixes statuses
     dialog = BulkDialog(context, ids, "status")
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.selection is not None, timeout=10_000)
     assert "300 users selected" in dialog.summary.text()
     dialog.status.setCurrentIndex(dialog.status.findData(UserStatus.INACTIVE))
+    assert f"{len(deleted)} Deleted users are skipped" in dialog.summary.text()
+    assert dialog.include_deleted.isVisibleTo(dialog)
+    assert dialog.include_deleted.text() == f"Also change the {len(deleted)} Deleted users"
+    messages: list[str] = []
+    dialog.done_message.connect(messages.append)
     with qtbot.waitSignal(dialog.finished_ok, timeout=10_000) as done:
         dialog.apply()
-    assert done.args == [300]
+    assert done.args == [300 - len(deleted) - len(inactive)]
+    assert f"{len(deleted)} Deleted users were skipped" in messages[0]
     with context.database.engine.connect() as c:
-        assert set(
-            c.execute(text('SELECT status FROM "user" WHERE id = ANY(:i)'), {"i": ids}).scalars()
-        ) == {2}
+        now = dict(
+            c.execute(text('SELECT id, status FROM "user" WHERE id = ANY(:i)'), {"i": ids}).all()
+        )
+    assert {now[i] for i in deleted} == {int(UserStatus.DELETED)}
+    assert {now[i] for i in ids if i not in deleted} == {int(UserStatus.INACTIVE)}
+
+
+def test_bulk_deactivate_includes_deleted_users_when_chosen(qtbot, context: EditContext) -> None:  # type: ignore[no-untyped-def]
+    with context.database.engine.connect() as c:
+        ids = list(
+            c.execute(
+                text('SELECT id FROM "user" WHERE status = 3 AND NOT is_system LIMIT 20')
+            ).scalars()
+        )
+    dialog = BulkDialog(context, ids, "status")
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.selection is not None, timeout=10_000)
+    dialog.status.setCurrentIndex(dialog.status.findData(UserStatus.INACTIVE))
+    assert not dialog.apply_button.isEnabled()  # nothing would change
+    dialog.include_deleted.setChecked(True)
+    assert dialog.apply_button.isEnabled()
+    with qtbot.waitSignal(dialog.finished_ok, timeout=10_000) as done:
+        dialog.apply()
+    assert done.args == [len(ids)]
 
 
 def test_audit_view_lists_changes(qtbot, context: EditContext) -> None:  # type: ignore[no-untyped-def]

@@ -84,3 +84,52 @@ def test_about_shows_versions_and_the_schema_revision(
     qtbot.waitUntil(lambda: f"Schema revision: {heads}" in dialog.text(), timeout=10_000)
     text = dialog.text()
     assert "PostgreSQL server: 18" in text and "Qt: 6." in text and "Tenantry:" in text
+
+
+def test_a_deleted_organization_leaves_the_detail_pane_and_the_history(
+    qtbot, runner: Runner, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    from desktop.ui.forms.organization_delete import OrganizationDeleteDialog
+
+    window = _window(qtbot, runner, database)
+    tenants = window.tenants
+    with database.engine.connect() as c:
+        first, second = c.execute(text("SELECT id FROM organization ORDER BY id LIMIT 2")).scalars()
+    tenants.show_organization(first)
+    tenants.show_organization(second)
+    qtbot.waitUntil(lambda: f"(organization {second})" in tenants.title.text(), timeout=10_000)
+    org_tab = window.browse_tabs["organizations"]
+    window.tabs.setCurrentWidget(tenants)
+    org_tab.view.setFocus()
+    row = next(
+        r
+        for r in range(org_tab.model.rowCount())
+        if (org_tab.model.record(r) or {}).get("id") == second
+    )
+    org_tab.view.selectRow(row)
+    window.editing.delete_action.trigger()
+    dialog = next(
+        w for w in QApplication.topLevelWidgets() if isinstance(w, OrganizationDeleteDialog)
+    )
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.delete_button.isEnabled(), timeout=10_000)
+    with qtbot.waitSignal(window.editing.organization_deleted, timeout=10_000):
+        dialog.confirm()
+    assert tenants.title.text() == f"Organization {second} was deleted."
+    assert tenants.current is None and not tenants.detail_tabs.isEnabled()
+    assert tenants.history.items == [first] and tenants.history.position == 0
+
+
+def test_read_only_edit_says_why_once(qtbot, runner: Runner, seeded_url: str) -> None:  # type: ignore[no-untyped-def]
+    db = open_database(seeded_url, label="Support", environment="production", read_only=True)
+    try:
+        window = _window(qtbot, runner, db)
+        messages: list[str] = []
+        window.editing.message.connect(messages.append)
+        window.editing.edit()
+        assert messages == ["Editing needs a connection with a read-write profile."]
+        pane = window.tenants.users
+        assert pane.state.text() == "Select an organization to see its rows."
+    finally:
+        runner.wait()
+        db.dispose()

@@ -113,6 +113,15 @@ def user_in_db(gui_guard: Any, database: Database, user_id: int) -> Any:
         ).one()
 
 
+def user_version(gui_guard: Any, database: Database, user_id: int) -> str:
+    with gui_guard.allow(), database.engine.connect() as c:
+        return str(
+            c.execute(
+                text('SELECT xmin::text FROM "user" WHERE id = :id'), {"id": user_id}
+            ).scalar()
+        )
+
+
 def answer(box_name: str, button: QMessageBox.StandardButton) -> None:
     """Click `button` of the message box `box_name` as soon as it is shown (it runs exec)."""
 
@@ -245,6 +254,58 @@ def test_a_colleagues_change_shows_the_conflict_and_nothing_is_written(
     assert done.args == [True]
     assert user_in_db(gui_guard, database, ids[1]).name == "Mine Two"
     assert user_in_db(gui_guard, database, ids[0]).name == "Colleague's name"
+
+
+def test_a_change_in_a_column_the_grid_does_not_show_is_caught_by_the_row_version(
+    qtbot: Any,
+    runner: Runner,
+    database: Database,
+    gui_guard: Any,
+    seeded_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = open_window(qtbot, runner, database)
+    tab = users_tab(qtbot, window)
+    row = next(r for r in range(10) if not tab.model.record(r)["is_system"])  # type: ignore[index]
+    user_id = tab.model.record(row)["id"]  # type: ignore[index]
+    name = tab.model.record(row)["name"]  # type: ignore[index]
+    edit_cell(qtbot, tab, row, "name", "Mine")
+    with gui_guard.allow():
+        colleague = open_database(seeded_url, label="Colleague", environment="development")
+        try:
+            with colleague.engine.begin() as c:
+                c.execute(
+                    text("UPDATE \"user\" SET active_token_id = 'rotated-token' WHERE id = :id"),
+                    {"id": user_id},
+                )
+        finally:
+            colleague.dispose()
+    shown_to_user: list[dict[str, tuple[str, str]]] = []
+    notes: list[bool] = []
+
+    def keep_editing(self: conflict_dialog.ConflictDialog) -> int:
+        table = self.findChild(conflict_dialog.QTableWidget, "conflictTable")
+        shown_to_user.append(
+            {
+                table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text())
+                for r in range(table.rowCount())
+            }
+        )
+        notes.append(self.findChild(conflict_dialog.QLabel, "conflictHiddenChange") is not None)
+        self.findChild(QPushButton, "keepEditingButton").click()
+        return 0
+
+    monkeypatch.setattr(conflict_dialog.ConflictDialog, "exec", keep_editing)
+    with qtbot.waitSignal(window.inline.finished, timeout=10_000) as done:
+        window.inline.save_action.trigger()
+    assert done.args == [False]
+    (fields,) = shown_to_user
+    # The column the grid never showed is in the dialog, with the colleague's value.
+    assert fields["active_token_id"] == ("(not in the grid)", "rotated-token")
+    assert fields["name"] == ("Mine", name)
+    assert notes == [False]  # my name differs from theirs: no "nothing differs" note
+    assert user_in_db(gui_guard, database, user_id).name == name
+    assert window.inline.staging.get("users", user_id) is not None  # still staged
 
 
 def test_invalid_and_duplicate_emails_are_marked_on_the_cell_and_nothing_is_written(
@@ -501,3 +562,80 @@ def test_double_click_still_opens_the_form_not_an_inline_editor(
     assert isinstance(editor, QLineEdit) and editor.text() == tab.model.record(0)["name"]  # type: ignore[index]
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     assert not window.inline.staging
+
+
+def test_a_save_refreshes_only_the_rows_it_touched_and_the_view_stays_where_it_was(
+    qtbot: Any, runner: Runner, database: Database, gui_guard: Any
+) -> None:
+    window = open_window(qtbot, runner, database)
+    tab = users_tab(qtbot, window)
+    model = tab.model
+    tab.view.scrollTo(model.index(250, 0))  # a block further down is loaded and kept
+    qtbot.waitUntil(lambda: model.record(250) is not None, timeout=10_000)
+    row = next(r for r in range(40, 60) if not model.record(r)["is_system"])  # type: ignore[index]
+    user_id = model.record(row)["id"]  # type: ignore[index]
+    other = model.record(250)
+    edit_cell(qtbot, tab, row, "name", "Refreshed In Place")
+    scrolled = tab.view.verticalScrollBar().value()
+    assert scrolled > 0
+    blocks = model.cached_blocks()
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignal(model.rows_refreshed, timeout=10_000) as refreshed:
+        window.inline.save_action.trigger()
+    assert refreshed.args == [1]
+    assert resets == [], "the view was reloaded, not refreshed"
+    assert shown(model, row, "name") == "Refreshed In Place"
+    assert model.record(row)["id"] == user_id  # type: ignore[index]
+    # The new row version came with the row: a second save of it is not a conflict.
+    assert model.record(row)["version"] == user_version(gui_guard, database, user_id)  # type: ignore[index]
+    assert model.cached_blocks() == blocks and model.record(250) == other
+    assert tab.view.verticalScrollBar().value() == scrolled
+
+
+def test_a_change_that_takes_a_row_out_of_the_filter_reloads_the_view(
+    qtbot: Any, runner: Runner, database: Database, gui_guard: Any
+) -> None:
+    from desktop.core.user_status import UserStatus
+    from desktop.services import users
+
+    window = open_window(qtbot, runner, database)
+    tab = users_tab(qtbot, window)
+    model = tab.model
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
+        model.set_state(model.state.with_(statuses=frozenset({int(UserStatus.ACTIVE)})))
+    row = next(r for r in range(10) if not model.record(r)["is_system"])  # type: ignore[index]
+    user_id = model.record(row)["id"]  # type: ignore[index]
+    version = model.record(row)["version"]  # type: ignore[index]
+    # Written on a worker thread, as every write of the app is: the news crosses to the GUI.
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
+        runner.submit(
+            lambda: users.set_status(
+                database,
+                window.editing.context.actor,
+                user_id,
+                version,
+                UserStatus.INACTIVE,  # type: ignore[union-attr]
+            )
+        )
+    ids = [model.record(r)["id"] for r in range(min(model.rowCount(), 20))]  # type: ignore[index]
+    assert user_id not in ids
+
+
+def test_renaming_an_organization_refreshes_its_name_in_the_users_grid(
+    qtbot: Any, runner: Runner, database: Database
+) -> None:
+    window = open_window(qtbot, runner, database)
+    users = users_tab(qtbot, window)
+    org_id = users.model.record(0)["organization_id"]  # type: ignore[index]
+    orgs = window.tenants.organizations
+    window.tabs.setCurrentWidget(window.tenants)
+    qtbot.waitUntil(lambda: orgs.model.record(0) is not None, timeout=10_000)
+    resets: list[int] = []
+    users.model.modelReset.connect(lambda: resets.append(1))
+    edit_cell(qtbot, orgs, find_row(orgs.model, org_id), "name", "Renamed Tenant Inc")
+    with qtbot.waitSignal(users.model.rows_refreshed, timeout=10_000):
+        window.inline.save_action.trigger()
+    assert resets == []
+    rows = [r for r in range(100) if users.model.record(r)["organization_id"] == org_id]  # type: ignore[index]
+    assert rows and all(shown(users.model, r, "organization") == "Renamed Tenant Inc" for r in rows)

@@ -103,3 +103,48 @@ def test_cancelling_a_query_whose_connection_has_closed_is_no_error(
             assert connection.execute(text("SELECT 1")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_a_connection_a_cancel_was_sent_on_is_never_given_to_the_next_job(
+    schema_url: str,
+) -> None:
+    """The server acts on a cancel request whenever it arrives: had the connection gone
+    back to the pool, a late one could stop the next job's query (seen as a search that
+    never loaded). It is closed instead, and the next job gets a fresh session."""
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    from desktop.core.cancel import CancelToken, scope
+
+    engine = db_cancel.install(create_engine(schema_url, pool_size=1, max_overflow=0))
+    token = CancelToken()
+    pids: list[int] = []
+    errors: list[BaseException] = []
+
+    def superseded() -> None:
+        with scope(token), engine.connect() as c:
+            pids.append(int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()))
+            try:
+                c.execute(text("SELECT pg_sleep(30)"))
+            except OperationalError as exc:
+                errors.append(exc)
+
+    worker = threading.Thread(target=superseded)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not pids and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # into the sleep
+    token.cancel()
+    worker.join(10)
+    assert errors and "cancel" in str(errors[0]).lower()
+    with engine.connect() as c:  # the next job, on the one pooled connection
+        assert int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) != pids[0]
+        assert c.execute(text("SELECT 1")).scalar_one() == 1
+    # A job that was not cancelled keeps its connection (pooling still works).
+    with engine.connect() as c:
+        first = int(c.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    with engine.connect() as c:
+        assert int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) == first
+    engine.dispose()

@@ -174,3 +174,35 @@ def test_production_asks_before_saving_and_no_means_nothing_written(
     finally:
         runner.wait()
         db.dispose()
+
+
+def test_esc_with_unsaved_edits_warns_first_and_keeps_what_was_typed(
+    qtbot, context: EditContext
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog
+
+    from desktop.ui.forms.base import DISCARD_WARNING
+
+    user_id = _first_user(context.database)
+    # Untouched (the record was filled in by the form itself): Esc closes at once.
+    form = _open(qtbot, context, user_id)
+    qtbot.keyClick(form.name, Qt.Key.Key_Escape)
+    assert not form.isVisible() and form.result() == QDialog.DialogCode.Rejected
+
+    form = _open(qtbot, context, user_id)
+    assert isinstance(form.name, QLineEdit)
+    before = form.name.text()
+    form.name.setFocus()
+    qtbot.keyClicks(form.name, " Jr")  # typed, as a person does
+    qtbot.keyClick(form.name, Qt.Key.Key_Escape)
+    assert form.isVisible() and form.name.text() == before + " Jr"
+    assert form.message.isVisibleTo(form) and form.message.text() == DISCARD_WARNING
+    # More typing after the warning: the next Esc warns again rather than discarding it.
+    qtbot.keyClicks(form.name, "!")
+    qtbot.keyClick(form.name, Qt.Key.Key_Escape)
+    assert form.isVisible()
+    qtbot.keyClick(form.name, Qt.Key.Key_Escape)  # the second Esc in a row: discarded
+    assert not form.isVisible() and form.result() == QDialog.DialogCode.Rejected
+    with context.database.engine.connect() as c:
+        assert load_user(c, user_id).name == before  # nothing was saved

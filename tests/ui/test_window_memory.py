@@ -220,9 +220,10 @@ def test_a_corrupt_state_file_is_ignored(  # type: ignore[no-untyped-def]
     assert json.loads(path.read_text())["version"] == 1
 
 
-def test_a_corrupt_file_is_logged(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("content", ["{broken", "1" * 4301, "[" * 100_000])
+def test_a_corrupt_file_is_logged(tmp_path: Path, caplog, content: str) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "ui-state.json"
-    path.write_text("{broken", encoding="utf-8")
+    path.write_text(content, encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="desktop.core.ui_state"):
         store = UiStateStore(path)
     assert store.view("users") == {}

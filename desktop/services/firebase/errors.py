@@ -8,12 +8,21 @@ from contextlib import contextmanager
 import requests
 from firebase_admin import auth, exceptions
 from google.auth import exceptions as google_exceptions
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from desktop.core.errors import KnownError
 
 
 class FirebaseUnavailable(KnownError):
-    """Firebase (or the emulator) could not be reached or did not answer in time."""
+    """Firebase (or the emulator) could not be reached or did not answer in time.
+
+    `may_have_run`: False only when the request provably never left (connection refused,
+    unknown host); after a timeout or a dropped connection Firebase may have done it.
+    """
+
+    def __init__(self, message: str, *, may_have_run: bool = True) -> None:
+        super().__init__(message)
+        self.may_have_run = may_have_run
 
 
 class FirebaseCredentialsError(KnownError):
@@ -42,6 +51,27 @@ def _is_timeout(exc: BaseException) -> bool:
     return "timed out" in str(exc).lower()
 
 
+def _never_sent(exc: BaseException) -> bool:
+    """True when the failure chain shows no connection was ever made."""
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError | NewConnectionError | NameResolutionError):
+            return True
+        pending += [
+            current.__cause__,
+            current.__context__,
+            getattr(current, "cause", None),
+            getattr(current, "reason", None),
+            *current.args,
+        ]
+    return False
+
+
 def translate(exc: BaseException, *, doing: str, where: str, timeout_s: float) -> KnownError:
     """A KnownError for a failure of `doing` against `where`; re-raise what is a bug."""
     if isinstance(exc, KnownError):
@@ -66,7 +96,8 @@ def translate(exc: BaseException, *, doing: str, where: str, timeout_s: float) -
             )
         return FirebaseUnavailable(
             f"{where} is unreachable while {doing}: check the network (or that the "
-            "emulator is running) and retry."
+            "emulator is running) and retry.",
+            may_have_run=not _never_sent(exc),
         )
     if isinstance(exc, exceptions.ResourceExhaustedError | auth.TooManyAttemptsTryLaterError):
         return FirebaseQuotaError(

@@ -10,6 +10,7 @@ from desktop.core.secrets import SecretStore
 from desktop.services.firebase.settings import (
     DEFAULT_HTTP_TIMEOUT_S,
     FirebaseSettings,
+    FirebaseSettingsError,
     check_emulator_host,
     check_project_id,
     emulator_settings,
@@ -36,7 +37,7 @@ def check(profile: Profile) -> None:
 def settings_for_key_file(profile: Profile, path: str | Path) -> FirebaseSettings:
     """Validate the key file for `profile`'s project without storing anything."""
     if not profile.firebase_project:
-        raise KnownError(
+        raise FirebaseSettingsError(
             "Set the profile's Firebase project before importing its key.",
             field="firebase_project",
         )
@@ -48,7 +49,7 @@ def settings_for_key_file(profile: Profile, path: str | Path) -> FirebaseSetting
 def import_key(profile: Profile, path: str | Path, store: SecretStore | None = None) -> None:
     """Validate the service-account JSON at `path` and store it in the OS keyring."""
     if not profile.firebase_project:
-        raise KnownError(
+        raise FirebaseSettingsError(
             "Set the profile's Firebase project before importing its key.", field="firebase_project"
         )
     text = read_service_account_file(path)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -19,6 +25,9 @@ from desktop.ui.forms.context import EditContext
 from desktop.ui.tab_order import apply_reading_order
 
 ERROR_STYLE = "color: #b3261e;"
+DISCARD_WARNING = (
+    "You have unsaved changes. Press Esc or Cancel again to discard them, or Save to keep them."
+)
 WARNING_STYLE = "color: #8a5a00;"
 
 
@@ -32,6 +41,9 @@ class FormDialog(QDialog):
         self.setAccessibleName(title)
         self.setMinimumWidth(520)
         self._errors: dict[str, QLabel] = {}
+        self._dirty = False
+        self._warned = False
+        self._watching = False
         self._fields: dict[str, QWidget] = {}
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -70,7 +82,48 @@ class FormDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         apply_reading_order(self)  # fields top to bottom, then Save and Cancel
+        if not self._watching:
+            self._watch_edits()
         super().showEvent(event)
+
+    # -- unsaved edits --------------------------------------------------------------------
+
+    def _watch_edits(self) -> None:
+        """From the first show on, note what the person changes: the signals Qt sends only
+        for a person's edits (typed, picked, ticked), and a multi-line text changed while
+        it has the focus (the form's own fills, such as a record loaded or credentials
+        revealed, are not edits)."""
+        self._watching = True
+        for line in self.findChildren(QLineEdit):
+            line.textEdited.connect(self._edited)
+        for combo in self.findChildren(QComboBox):
+            combo.activated.connect(self._edited)
+        for button in self.findChildren(QAbstractButton):
+            if button.isCheckable():
+                button.clicked.connect(self._edited)
+        for edit in self.findChildren(QPlainTextEdit):
+            edit.textChanged.connect(partial(self._text_changed, edit))
+
+    def _text_changed(self, edit: QPlainTextEdit) -> None:
+        if edit.hasFocus():
+            self._edited()
+
+    def _edited(self, *_: object) -> None:
+        self._dirty = True
+        self._warned = False  # edits after the warning: warn again before discarding them
+
+    def has_unsaved_edits(self) -> bool:
+        return self._dirty
+
+    def reject(self) -> None:
+        """Cancel, Esc or closing the window. With unsaved edits the first one only says
+        so (nothing typed is lost by a stray key, and nothing modal blocks); the second
+        discards them."""
+        if self.has_unsaved_edits() and not self.context.read_only and not self._warned:
+            self._warned = True
+            self.show_message(DISCARD_WARNING, True)
+            return
+        super().reject()
 
     def add_field(self, name: str, label: str, widget: QWidget) -> QWidget:
         widget.setObjectName(f"{name}Field")

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import Cancelled
-from desktop.db.user_status import UserStatus
+from desktop.core.user_status import UserStatus
 from desktop.services import bulk
 from desktop.ui.forms.base import ERROR_STYLE
 from desktop.ui.forms.context import EditContext
@@ -38,6 +38,8 @@ class _Progress(QObject):
 
 class BulkDialog(QDialog):
     finished_ok = Signal(int)  # number of users changed
+    #: What was done, in words ("Set the status of 12 users…; 38 Deleted users skipped").
+    done_message = Signal(str)
 
     def __init__(
         self,
@@ -72,6 +74,12 @@ class BulkDialog(QDialog):
         self.confirm_system.setObjectName("bulkConfirmSystem")
         self.confirm_system.setAccessibleName("Include system users")
         self.confirm_system.setVisible(False)
+        self.include_deleted = QCheckBox(self)
+        self.include_deleted.setObjectName("bulkIncludeDeleted")
+        self.include_deleted.setAccessibleName("Also change the Deleted users")
+        self.include_deleted.setVisible(False)
+        self.include_deleted.toggled.connect(self._update_summary)
+        self.status.currentIndexChanged.connect(self._update_summary)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("bulkProgress")
         self.progress.setAccessibleName("Progress")
@@ -100,6 +108,7 @@ class BulkDialog(QDialog):
             layout.addWidget(self.status)
         if action == "move":
             layout.addWidget(self.organization)
+        layout.addWidget(self.include_deleted)
         layout.addWidget(self.confirm_system)
         layout.addWidget(self.progress)
         layout.addWidget(self.error)
@@ -114,17 +123,56 @@ class BulkDialog(QDialog):
 
     def _show_selection(self, selection: bulk.Selection) -> None:
         self.selection = selection
-        parts = ", ".join(f"{n:,} {s.lower()}" for s, n in sorted(selection.by_status.items()))
+        deleted = selection.by_status.get(UserStatus.DELETED.name, 0)
+        self.include_deleted.setText(f"Also change the {deleted:,} Deleted users")
+        self.confirm_system.setVisible(bool(selection.system_users))
+        self._update_summary()
+
+    def _status_change(self) -> bulk.StatusChange | None:
+        if self.selection is None or self.action != "status":
+            return None
+        return self.selection.status_change(
+            self.status.currentData(), self.include_deleted.isChecked()
+        )
+
+    def _update_summary(self) -> None:
+        selection = self.selection
+        if selection is None:
+            return
+        parts = ", ".join(
+            f"{n:,} {UserStatus[s].label}" for s, n in sorted(selection.by_status.items())
+        )
         text = f"{len(selection.versions):,} users selected ({parts})."
         if selection.missing:
             text += f" {selection.missing:,} no longer exist and are left out."
         if selection.system_users:
             text += f" {selection.system_users:,} are system users."
-            self.confirm_system.setVisible(True)
+        change = self._status_change()
+        deleted = selection.by_status.get(UserStatus.DELETED.name, 0)
+        self.include_deleted.setVisible(
+            change is not None and bool(deleted) and self.status.currentData() != UserStatus.DELETED
+        )
+        if change is not None:
+            text += " " + change.describe(self.status.currentData())
         if self.action == "delete":
             text += " Deleting removes the rows for good; prefer status Deleted to keep them."
         self.summary.setText(text)
-        self.apply_button.setEnabled(not self.context.read_only and bool(selection.versions))
+        changing = change.changing if change is not None else len(selection.versions)
+        self.apply_button.setEnabled(not self.context.read_only and changing > 0)
+
+    def _question(self) -> str:
+        """The change in words and numbers, for the production confirmation."""
+        assert self.selection is not None
+        count = len(self.selection.versions)
+        change = self._status_change()
+        if change is not None:
+            return change.describe(self.status.currentData())
+        if self.action == "move":
+            return f"Move {count:,} users to {self.organization.text()}."
+        parts = ", ".join(
+            f"{n:,} {UserStatus[s].label}" for s, n in sorted(self.selection.by_status.items())
+        )
+        return f"Permanently delete {count:,} users ({parts})."
 
     def apply(self) -> None:
         if self.selection is None or self._running:
@@ -135,6 +183,14 @@ class BulkDialog(QDialog):
         }
         db, actor, seen = self.context.database, self.context.actor, self.selection.versions
         confirm = self.confirm_system.isChecked()
+        if self.action == "move" and self.organization.organization_id is None:
+            self.error.setText("Choose the organization to move the users to.")
+            return
+        from desktop.ui.confirm import confirm_destructive_write, confirm_write
+
+        ask = confirm_destructive_write if self.action == "delete" else confirm_write
+        if not ask(self, db, self._question()):
+            return
         if self.action == "status":
             job = partial(
                 bulk.set_status,
@@ -144,12 +200,11 @@ class BulkDialog(QDialog):
                 self.status.currentData(),
                 confirm_system=confirm,
                 undo=self.context.undo,
+                include_deleted=self.include_deleted.isChecked(),
                 **kwargs,
             )
         elif self.action == "move":
-            if self.organization.organization_id is None:
-                self.error.setText("Choose the organization to move the users to.")
-                return
+            assert self.organization.organization_id is not None
             job = partial(
                 bulk.move,
                 db,
@@ -161,7 +216,15 @@ class BulkDialog(QDialog):
                 **kwargs,
             )
         else:
-            job = partial(bulk.hard_delete, db, actor, seen, allow_system=confirm, **kwargs)
+            job = partial(
+                bulk.hard_delete,
+                db,
+                actor,
+                seen,
+                allow_system=confirm,
+                undo=self.context.undo,
+                **kwargs,
+            )
         self._running = True
         self.apply_button.setEnabled(False)
         self.progress.setVisible(True)
@@ -181,6 +244,13 @@ class BulkDialog(QDialog):
 
     def _done(self, result: bulk.BulkResult) -> None:
         self._running = False
+        verb = {"status": "Changed the status of", "move": "Moved", "delete": "Deleted"}
+        text = f"{verb[self.action]} {len(result.versions):,} users."
+        if result.skipped.get("deleted"):
+            text += f" {result.skipped['deleted']:,} Deleted users were skipped."
+        if result.skipped.get("unchanged"):
+            text += f" {result.skipped['unchanged']:,} already had that status."
+        self.done_message.emit(text)
         self.finished_ok.emit(len(result.versions))
         self.accept()
 

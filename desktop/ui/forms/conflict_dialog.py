@@ -66,15 +66,19 @@ class ConflictDialog(QDialog):
         if theirs is None:
             layout.addWidget(QLabel("The row no longer exists in the database.", self))
         else:
-            keys = [k for k in mine if k in theirs or k in mine]
+            # Mine first, then what only the database row has (columns the grid does not show).
+            keys = [*mine, *(k for k in theirs if k not in mine and k != "id")]
             table = QTableWidget(len(keys), 3, self)
             table.setObjectName("conflictTable")
             table.setAccessibleName("Your values and theirs")
             table.setHorizontalHeaderLabels(["Field", "Yours (not saved)", "In the database now"])
             table.verticalHeader().setVisible(False)
+            any_differs = False
             for row, key in enumerate(keys):
-                differs = _text(mine.get(key)) != _text(theirs.get(key))
-                for column, value in enumerate((key, _text(mine.get(key)), _text(theirs.get(key)))):
+                differs = key in mine and _text(mine.get(key)) != _text(theirs.get(key))
+                any_differs = any_differs or differs
+                yours = _text(mine.get(key)) if key in mine else "(not in the grid)"
+                for column, value in enumerate((key, yours, _text(theirs.get(key)))):
                     item = QTableWidgetItem(value)
                     if differs and column:
                         font = item.font()
@@ -84,6 +88,16 @@ class ConflictDialog(QDialog):
             table.resizeColumnsToContents()
             table.horizontalHeader().setStretchLastSection(True)
             layout.addWidget(table)
+            if not any_differs:
+                hidden = QLabel(
+                    "None of the values you saw in the grid differs: someone changed a column"
+                    " the grid does not show (such as a token or a secret), or wrote the same"
+                    " values again.",
+                    self,
+                )
+                hidden.setObjectName("conflictHiddenChange")
+                hidden.setWordWrap(True)
+                layout.addWidget(hidden)
             overwrite = QPushButton("Overwrite with mine", self)
             overwrite.setObjectName("overwriteButton")
             overwrite.setAccessibleName("Overwrite their change with mine")

@@ -41,6 +41,7 @@ class CsvImportDialog(QDialog):
         self.resize(720, 460)
         self.context = context
         self.org_id = organization[0]
+        self.org_name = organization[1]
         self.plan: csv_import.ImportPlan | None = None
         self.path_label = QLabel(
             "Columns: name, email, and optionally status, is_system, firebase_id.", self
@@ -116,7 +117,14 @@ class CsvImportDialog(QDialog):
         self.apply_button.setEnabled(bool(plan.rows) and not self.context.read_only)
 
     def apply(self) -> None:
+        from desktop.ui.confirm import confirm_write
+
         if self.plan is None:
+            return
+        question = f"Import {len(self.plan.rows):,} users into {self.org_name}."
+        if self.plan.errors:
+            question += f" {len(self.plan.errors):,} lines with problems are skipped."
+        if not confirm_write(self, self.context.database, question):
             return
         self.apply_button.setEnabled(False)
         self.context.runner.submit(

@@ -108,6 +108,8 @@ class OrganizationDeleteDialog(QDialog):
                 self.org_id,
                 self.impact.organization.version,
                 typed_name=self.typed.text() or None,
+                preview=self.impact,
+                undo=self.context.undo,
             ),
             on_success=lambda _: self._done(),
             on_failure=self._failed,
@@ -118,5 +120,9 @@ class OrganizationDeleteDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, organizations.StalePreview):
+            self._show_impact(exc.impact)  # the new figures, to confirm again
+            self.error.setText(str(exc))
+            return
         self.error.setText(f"Nothing was deleted: {exc}")
         self._update_button()

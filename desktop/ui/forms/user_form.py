@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QMessageBox, QWidget
 
 from desktop.core.errors import KnownError
-from desktop.db.user_status import UserStatus
+from desktop.core.user_status import UserStatus
 from desktop.services import lookup, users
 from desktop.services.records import UserRecord
 from desktop.services.writes import ConflictError, NeedsConfirmation

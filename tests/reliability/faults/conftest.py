@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -88,6 +89,56 @@ def private_server() -> Iterator[PrivateServer]:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+class Freezer:
+    """Freezes every process of a cluster with SIGSTOP (a paused VM, a wedged host), and
+    thaws them with SIGCONT. The kernel keeps their sockets open and ACKing."""
+
+    def __init__(self, server: EmbeddedPostgres) -> None:
+        self.server = server
+        self.frozen: list[int] = []
+
+    def pids(self) -> list[int]:
+        postmaster = int((self.server.data_dir / "postmaster.pid").read_text().split()[0])
+        children = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path("/proc", entry, "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(entry))
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        for pid in self.pids():
+            os.kill(pid, signal.SIGSTOP)
+            self.frozen.append(pid)
+
+    def thaw(self) -> None:
+        while self.frozen:
+            pid = self.frozen.pop()
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+    @property
+    def is_frozen(self) -> bool:
+        return bool(self.frozen)
+
+
+@pytest.fixture
+def freezer(private_server: PrivateServer) -> Iterator[Freezer]:
+    """SIGSTOP for the private server; whatever happens, SIGCONT at the end."""
+    freezer = Freezer(private_server.server)
+    try:
+        yield freezer
+    finally:
+        freezer.thaw()
 
 
 def in_background(action: Callable[[], None]) -> threading.Thread:

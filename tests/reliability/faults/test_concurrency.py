@@ -242,7 +242,10 @@ def test_fifty_rapid_searches_show_the_last_and_leave_nothing_behind(  # type: i
     with sql_guard.allow():
         sessions = backends(seeded_url, name)
     assert [s for s in sessions if s[1] != "idle"] == [], f"queries left running: {sessions}"
-    assert len(sessions) <= baseline_sessions, (sessions, baseline_sessions)
+    # Nothing kept beyond what the pool holds. (Not "as many as before the burst": a
+    # connection a cancel was sent on is closed rather than pooled, so that a late cancel
+    # cannot stop the next job's query, and the pool opens a new one when it needs one.)
+    assert len(sessions) <= database.engine.pool.size(), (sessions, baseline_sessions)
     assert _checked_out(database) == baseline_pool == 0
     assert os_threads() <= baseline_threads, (os_threads(), baseline_threads)
     assert runner.in_flight() == 0

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from desktop.db.view_state import MAX_SEARCH_CHARS, ViewState
+from desktop.core.view_state import MAX_SEARCH_CHARS, ViewState
 
 log = logging.getLogger(__name__)
 
