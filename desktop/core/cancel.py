@@ -34,11 +34,17 @@ class CancelToken:
         self._cancelled = True
 
     def stop_running(self) -> None:
-        """Ask the server to cancel the query running under this token, if any (network I/O)."""
+        """Ask the server to cancel the query running under this token, if any (network I/O).
+
+        The request is sent with the lock held, so `detach()` (the query has ended) waits for
+        it: the job's next statement on that connection (the pool's ROLLBACK, say) cannot
+        start before the server has had the request, and a request the server gets while
+        the connection is idle is dropped. Sent after the lock, a late cancel could stop
+        whatever ran next on the connection.
+        """
         with self._lock:
-            hook = self._cancel_running if self._cancelled else None
-        if hook is not None:
-            hook()
+            if self._cancelled and self._cancel_running is not None:
+                self._cancel_running()
 
     def raise_if_cancelled(self) -> None:
         if self._cancelled:

@@ -148,3 +148,50 @@ def test_a_connection_a_cancel_was_sent_on_is_never_given_to_the_next_job(
     with engine.connect() as c:
         assert int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) == first
     engine.dispose()
+
+
+def test_a_cancel_in_flight_holds_back_the_next_statement(schema_url: str) -> None:
+    """A superseded query may end while its cancel request is on the way. Had the job's
+    next statement (the pool's ROLLBACK when the connection goes back) started before the
+    request reached the server, the server would have cancelled that one instead, leaving
+    the session 'idle in transaction (aborted)' (seen in CI after fifty rapid searches).
+    `detach()`, which runs when the query ends, waits for the request in flight."""
+    import threading
+
+    from desktop.core.cancel import CancelToken, scope
+
+    engine = db_cancel.install(create_engine(schema_url, pool_size=1, max_overflow=0))
+    try:
+        token = CancelToken()
+        sending = threading.Event()
+        release = threading.Event()
+        order: list[str] = []
+        with engine.connect() as connection:
+            real = db_cancel.server_cancel(connection.connection.dbapi_connection)
+
+            def slow_cancel() -> None:  # the network round trip, held open by the test
+                sending.set()
+                release.wait(10)
+                real()
+                order.append("cancel sent")
+
+            with scope(token):
+                connection.execute(text("SELECT 1"))  # attaches, then detaches
+                token.attach(slow_cancel)  # a query is running under the token
+                token.mark()
+                canceller = threading.Thread(target=token.stop_running)
+                canceller.start()
+                assert sending.wait(10)
+                # The query ends now: detach must wait for the request in flight.
+                ended = threading.Thread(target=lambda: (token.detach(), order.append("detached")))
+                ended.start()
+                ended.join(0.3)
+                assert ended.is_alive(), "detach returned while the cancel was in flight"
+                release.set()
+                canceller.join(10)
+                ended.join(10)
+            assert order == ["cancel sent", "detached"]
+            connection.rollback()  # the next statement on the session is not cancelled
+            assert connection.execute(text("SELECT 1")).scalar_one() == 1
+    finally:
+        engine.dispose()
